@@ -1,0 +1,157 @@
+-- Passa foundation schema (PostgreSQL).
+-- Personal fields are sealed by the vault and kept as base64 text (pg_dump prints bytea as hex,
+-- whose digit runs a leak scan mistakes for numbers); look-ups use keyed blind indexes, never a
+-- plaintext column. Times are RFC 3339 UTC text, dates ISO text: no long digit runs that a
+-- leak scan could mistake for a phone or employee number.
+-- Every tenant-owned table carries tenant_id, and references between tenant-owned rows go
+-- through (tenant_id, id) pairs so that a row can never point into another tenant.
+
+-- Ties the database to its key file: a value sealed with the KEK, checked at every start.
+CREATE TABLE key_check (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    kek_version BIGINT NOT NULL,
+    ciphertext TEXT NOT NULL
+);
+
+-- Ids are allocated in blocks before sealing, because the row id is part of each
+-- ciphertext's associated data.
+CREATE TABLE id_counters (
+    kind TEXT PRIMARY KEY,
+    next_id BIGINT NOT NULL
+);
+
+CREATE TABLE tenants (
+    id BIGINT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE tenant_keys (
+    tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+    version BIGINT NOT NULL,
+    kek_version BIGINT NOT NULL,
+    ciphertext TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, version)
+);
+
+-- One data key per record; deleting it erases the record's personal fields for good.
+CREATE TABLE data_keys (
+    id BIGINT PRIMARY KEY,
+    tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+    tenant_key_version BIGINT NOT NULL,
+    ciphertext TEXT NOT NULL,
+    UNIQUE (tenant_id, id)
+);
+
+CREATE TABLE units (
+    id BIGINT PRIMARY KEY,
+    tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+    name TEXT NOT NULL,
+    UNIQUE (tenant_id, name),
+    UNIQUE (tenant_id, id)
+);
+
+CREATE TABLE competences (
+    id BIGINT PRIMARY KEY,
+    tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+    name TEXT NOT NULL,
+    UNIQUE (tenant_id, name),
+    UNIQUE (tenant_id, id)
+);
+
+CREATE TABLE people (
+    id BIGINT PRIMARY KEY,
+    tenant_id BIGINT NOT NULL,
+    data_key_id BIGINT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('staff', 'substitute')),
+    home_unit_id BIGINT NOT NULL,
+    employment_hundredths BIGINT NOT NULL CHECK (employment_hundredths BETWEEN 100 AND 10000),
+    weekly_minutes BIGINT NOT NULL CHECK (weekly_minutes BETWEEN 0 AND 10080),
+    employee_number TEXT NOT NULL,
+    given_name TEXT NOT NULL,
+    family_name TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    email TEXT,
+    employee_number_idx TEXT NOT NULL,
+    phone_idx TEXT NOT NULL,
+    email_idx TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (tenant_id, id),
+    -- An employee number identifies one person within a tenant.
+    CONSTRAINT people_employee_number_unique UNIQUE (tenant_id, employee_number_idx),
+    FOREIGN KEY (tenant_id, data_key_id) REFERENCES data_keys (tenant_id, id),
+    FOREIGN KEY (tenant_id, home_unit_id) REFERENCES units (tenant_id, id)
+);
+CREATE INDEX people_phone_idx ON people (tenant_id, phone_idx);
+CREATE INDEX people_email_idx ON people (tenant_id, email_idx);
+
+CREATE TABLE person_competences (
+    tenant_id BIGINT NOT NULL,
+    person_id BIGINT NOT NULL,
+    competence_id BIGINT NOT NULL,
+    PRIMARY KEY (person_id, competence_id),
+    FOREIGN KEY (tenant_id, person_id) REFERENCES people (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, competence_id) REFERENCES competences (tenant_id, id)
+);
+
+-- "Inskolad": the units a person has been introduced to and may work at alone.
+CREATE TABLE trained_at (
+    tenant_id BIGINT NOT NULL,
+    person_id BIGINT NOT NULL,
+    unit_id BIGINT NOT NULL,
+    PRIMARY KEY (person_id, unit_id),
+    FOREIGN KEY (tenant_id, person_id) REFERENCES people (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, unit_id) REFERENCES units (tenant_id, id)
+);
+
+CREATE TABLE shift_types (
+    id BIGINT PRIMARY KEY,
+    tenant_id BIGINT NOT NULL,
+    unit_id BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    start_time TEXT NOT NULL,
+    end_time TEXT NOT NULL,
+    break_minutes BIGINT NOT NULL CHECK (break_minutes >= 0),
+    UNIQUE (tenant_id, id),
+    UNIQUE (unit_id, name),
+    FOREIGN KEY (tenant_id, unit_id) REFERENCES units (tenant_id, id)
+);
+
+CREATE TABLE schedule_periods (
+    id BIGINT PRIMARY KEY,
+    tenant_id BIGINT NOT NULL,
+    unit_id BIGINT NOT NULL,
+    start_date TEXT NOT NULL,
+    weeks BIGINT NOT NULL CHECK (weeks BETWEEN 1 AND 52),
+    UNIQUE (tenant_id, id),
+    FOREIGN KEY (tenant_id, unit_id) REFERENCES units (tenant_id, id)
+);
+
+CREATE TABLE demand (
+    id BIGINT PRIMARY KEY,
+    tenant_id BIGINT NOT NULL,
+    unit_id BIGINT NOT NULL,
+    date TEXT NOT NULL,
+    shift_type_id BIGINT NOT NULL,
+    competence_id BIGINT NOT NULL,
+    min_staff BIGINT NOT NULL CHECK (min_staff >= 0),
+    max_staff BIGINT NOT NULL CHECK (max_staff >= min_staff),
+    UNIQUE (unit_id, date, shift_type_id, competence_id),
+    FOREIGN KEY (tenant_id, unit_id) REFERENCES units (tenant_id, id),
+    FOREIGN KEY (tenant_id, shift_type_id) REFERENCES shift_types (tenant_id, id),
+    FOREIGN KEY (tenant_id, competence_id) REFERENCES competences (tenant_id, id)
+);
+
+-- Hash-chained per tenant, written in the same transaction as the change it records.
+-- Holds who, what and when, never the personal data itself.
+CREATE TABLE audit_log (
+    tenant_id BIGINT NOT NULL REFERENCES tenants (id),
+    seq BIGINT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, seq)
+);

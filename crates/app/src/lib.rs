@@ -1,1 +1,126 @@
-//! placeholder
+//! Passa's use cases: what the CLI and the web app ask for, in one place.
+//!
+//! A [`Passa`] holds the store and the key file. Use cases take the clock (`now`) as a
+//! parameter and report progress through [`Progress`]; nothing here prints, reads the clock
+//! or knows HTTP. Personal data is sealed before it reaches the store and opened only for
+//! an audited read.
+
+mod backup;
+mod demo;
+mod error;
+mod people;
+mod progress;
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use passa_domain::{Label, TenantId};
+use passa_store::{IdKind, NewTenant, Store, StoreError, StoredKey, TenantRow};
+use passa_vault::{KeyFile, TenantKeyring, WrappedKey};
+
+pub use backup::{BackupSummary, read_backup, restore_backup, write_backup};
+pub use demo::{DEMO_TENANT, DemoOptions, DemoReport};
+pub use error::AppError;
+pub use people::{CSV_HEADER, ImportReport};
+pub use progress::{NoProgress, Progress};
+
+/// The application: a store and the key file that opens it.
+#[derive(Debug)]
+pub struct Passa {
+    store: Arc<dyn Store>,
+    keys: KeyFile,
+}
+
+/// RFC 3339 UTC with seconds, the one form instants take in the store.
+pub fn stamp(now: Timestamp) -> String {
+    now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn stored(w: WrappedKey) -> StoredKey {
+    StoredKey {
+        version: w.version,
+        wrapped_by: w.wrapped_by,
+        ciphertext: w.ciphertext,
+    }
+}
+
+fn wrapped(s: &StoredKey) -> WrappedKey {
+    WrappedKey {
+        version: s.version,
+        wrapped_by: s.wrapped_by,
+        ciphertext: s.ciphertext.clone(),
+    }
+}
+
+impl Passa {
+    /// Opens Passa on a store. A fresh database is tied to this key file; an existing one
+    /// must have been made with it, or this fails before any data is read.
+    pub async fn open(store: Arc<dyn Store>, keys: KeyFile) -> Result<Self, AppError> {
+        match store.key_check().await? {
+            Some(check) => keys.verify_check_value(&wrapped(&check))?,
+            None => store.set_key_check(&stored(keys.current_kek().check_value())).await?,
+        }
+        Ok(Self { store, keys })
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn keys(&self) -> &KeyFile {
+        &self.keys
+    }
+
+    pub async fn create_tenant(&self, name: &str, now: Timestamp) -> Result<TenantRow, AppError> {
+        let name = Label::parse("tenant name", name)?;
+        let id = TenantId::new(self.store.allocate_ids(IdKind::Tenant, 1).await?);
+        let (_, key) = TenantKeyring::create(&self.keys, id);
+        let tenant = NewTenant {
+            id,
+            name: name.clone(),
+            key: stored(key),
+            created_at: stamp(now),
+        };
+        match self.store.create_tenant(&tenant).await {
+            Err(StoreError::Conflict { .. }) => Err(AppError::Conflict(format!(
+                "a tenant named \"{name}\" already exists"
+            ))),
+            other => other.map_err(AppError::from),
+        }?;
+        Ok(TenantRow {
+            id,
+            name,
+            created_at: tenant.created_at,
+        })
+    }
+
+    pub async fn tenants(&self) -> Result<Vec<TenantRow>, AppError> {
+        Ok(self.store.tenants().await?)
+    }
+
+    /// The tenant a command works on: the one named, or the only one there is.
+    pub async fn tenant(&self, name: Option<&str>) -> Result<TenantRow, AppError> {
+        let tenants = self.store.tenants().await?;
+        match name {
+            Some(name) => tenants
+                .into_iter()
+                .find(|t| t.name.as_str() == name.trim())
+                .ok_or_else(|| AppError::NotFound(format!("no tenant named \"{}\"", name.trim()))),
+            None => match <[TenantRow; 1]>::try_from(tenants) {
+                Ok([only]) => Ok(only),
+                Err(tenants) if tenants.is_empty() => Err(AppError::NotFound(
+                    "there is no tenant yet; create one with `passa tenant create NAME`".into(),
+                )),
+                Err(tenants) => Err(AppError::BadInput(format!(
+                    "there are {} tenants; say which with --tenant NAME",
+                    tenants.len()
+                ))),
+            },
+        }
+    }
+
+    async fn keyring(&self, tenant: TenantId) -> Result<TenantKeyring, AppError> {
+        let keys: Vec<WrappedKey> = self.store.tenant_keys(tenant).await?.iter().map(wrapped).collect();
+        Ok(TenantKeyring::open(&self.keys, tenant, &keys)?)
+    }
+}

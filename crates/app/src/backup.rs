@@ -70,10 +70,16 @@ fn encode(v: &DumpValue) -> Value {
 fn decode(v: Value) -> Result<DumpValue, AppError> {
     match v {
         Value::Null => Ok(DumpValue::Null),
-        Value::Number(n) => n.as_i64().map(DumpValue::Int).ok_or_else(|| damaged("a number is not an integer")),
+        Value::Number(n) => n
+            .as_i64()
+            .map(DumpValue::Int)
+            .ok_or_else(|| damaged("a number is not an integer")),
         Value::String(s) => Ok(DumpValue::Text(s)),
         Value::Object(map) => match map.get("b64").and_then(Value::as_str) {
-            Some(b) => B64.decode(b).map(DumpValue::Bytes).map_err(|_| damaged("bad binary value")),
+            Some(b) => B64
+                .decode(b)
+                .map(DumpValue::Bytes)
+                .map_err(|_| damaged("bad binary value")),
             None => Err(damaged("unknown value")),
         },
         _ => Err(damaged("unknown value")),
@@ -96,11 +102,11 @@ pub async fn write_backup(
     now: Timestamp,
     progress: &dyn Progress,
 ) -> Result<BackupSummary, AppError> {
-    progress.phase("Läser databasen", 1);
+    progress.phase("Reading the database", 1);
     let dump = store.dump().await?;
     progress.done();
     let total: usize = dump.tables.iter().map(|t| t.rows.len()).sum();
-    progress.phase("Krypterar säkerhetskopian", total as u64);
+    progress.phase("Encrypting the backup", total as u64);
     let mut w = encrypt_backup(recipients, out)?;
     let header = Header {
         format: FORMAT.into(),
@@ -144,7 +150,12 @@ fn write_line(w: &mut impl Write, value: &impl Serialize) -> Result<(), AppError
 }
 
 fn summary(header: &Header, dump: &Dump) -> BackupSummary {
-    let rows_of = |name: &str| dump.tables.iter().find(|t| t.name == name).map_or(0, |t| t.rows.len());
+    let rows_of = |name: &str| {
+        dump.tables
+            .iter()
+            .find(|t| t.name == name)
+            .map_or(0, |t| t.rows.len())
+    };
     BackupSummary {
         created_at: header.created_at.clone(),
         source_backend: header.source_backend.clone(),
@@ -164,7 +175,9 @@ pub fn read_backup(keys: &KeyFile, input: impl Read) -> Result<(Dump, BackupSumm
     let mut next = || -> Result<String, AppError> {
         match lines.next() {
             Some(Ok(line)) => Ok(line),
-            Some(Err(e)) => Err(AppError::BadInput(format!("the backup is damaged or not for this key: {e}"))),
+            Some(Err(e)) => Err(AppError::BadInput(format!(
+                "the backup is damaged or not for this key: {e}"
+            ))),
             None => Err(damaged("it ends too early")),
         }
     };
@@ -174,14 +187,21 @@ pub fn read_backup(keys: &KeyFile, input: impl Read) -> Result<(Dump, BackupSumm
     }
     let mut tables = Vec::with_capacity(header.tables);
     for _ in 0..header.tables {
-        let line: TableLine = serde_json::from_str(&next()?).map_err(|_| damaged("bad table line"))?;
+        let line: TableLine =
+            serde_json::from_str(&next()?).map_err(|_| damaged("bad table line"))?;
         let mut rows = Vec::with_capacity(line.rows);
         for _ in 0..line.rows {
-            let values: Vec<Value> = serde_json::from_str(&next()?).map_err(|_| damaged("bad row"))?;
+            let values: Vec<Value> =
+                serde_json::from_str(&next()?).map_err(|_| damaged("bad row"))?;
             if values.len() != line.columns.len() {
                 return Err(damaged("a row has the wrong width"));
             }
-            rows.push(values.into_iter().map(decode).collect::<Result<Vec<_>, _>>()?);
+            rows.push(
+                values
+                    .into_iter()
+                    .map(decode)
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
         }
         tables.push(TableDump {
             name: line.table,
@@ -189,7 +209,8 @@ pub fn read_backup(keys: &KeyFile, input: impl Read) -> Result<(Dump, BackupSumm
             rows,
         });
     }
-    let trailer: Trailer = serde_json::from_str(&next()?).map_err(|_| damaged("missing end marker"))?;
+    let trailer: Trailer =
+        serde_json::from_str(&next()?).map_err(|_| damaged("missing end marker"))?;
     let dump = Dump {
         schema_version: header.schema_version,
         tables,
@@ -241,10 +262,10 @@ pub async fn restore_backup(
     input: impl Read,
     progress: &dyn Progress,
 ) -> Result<BackupSummary, AppError> {
-    progress.phase("Dekrypterar och kontrollerar", 1);
+    progress.phase("Decrypting and checking", 1);
     let (dump, summary) = read_backup(keys, input)?;
     progress.done();
-    progress.phase("Återställer", summary.rows as u64);
+    progress.phase("Restoring", summary.rows as u64);
     store.restore(&dump).await?;
     progress.advance(summary.rows as u64);
     progress.done();

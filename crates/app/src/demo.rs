@@ -67,22 +67,65 @@ const DELEGATION: &str = "Delegering läkemedel";
 const LICENCE: &str = "Körkort";
 
 const GIVEN: [&str; 60] = [
-    "Anna", "Eva", "Maria", "Karin", "Sara", "Lena", "Kerstin", "Emma", "Ingrid", "Marie",
-    "Malin", "Jenny", "Hanna", "Linda", "Elin", "Ida", "Sofia", "Johanna", "Annika", "Susanne",
-    "Camilla", "Åsa", "Märta", "Ebba", "Wilma", "Alva", "Elsa", "Saga", "Fatima", "Amira",
-    "Leila", "Yasmin", "Aisha", "Nadia", "Mirjam", "Selma", "Lovisa", "Tove", "Frida", "Helena",
-    "Erik", "Lars", "Anders", "Johan", "Per", "Karl", "Mikael", "Jonas", "Ahmed", "Ali",
-    "Mohammed", "Omar", "Yusuf", "Björn", "Göran", "Oskar", "Emil", "Viktor", "Hugo", "Nils",
+    "Anna", "Eva", "Maria", "Karin", "Sara", "Lena", "Kerstin", "Emma", "Ingrid", "Marie", "Malin",
+    "Jenny", "Hanna", "Linda", "Elin", "Ida", "Sofia", "Johanna", "Annika", "Susanne", "Camilla",
+    "Åsa", "Märta", "Ebba", "Wilma", "Alva", "Elsa", "Saga", "Fatima", "Amira", "Leila", "Yasmin",
+    "Aisha", "Nadia", "Mirjam", "Selma", "Lovisa", "Tove", "Frida", "Helena", "Erik", "Lars",
+    "Anders", "Johan", "Per", "Karl", "Mikael", "Jonas", "Ahmed", "Ali", "Mohammed", "Omar",
+    "Yusuf", "Björn", "Göran", "Oskar", "Emil", "Viktor", "Hugo", "Nils",
 ];
 
 const FAMILY: [&str; 50] = [
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
-    "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson", "Bengtsson",
-    "Jönsson", "Lindberg", "Jakobsson", "Magnusson", "Olofsson", "Lindström", "Lindqvist",
-    "Lindgren", "Axelsson", "Berg", "Bergström", "Lundberg", "Lundgren", "Lundqvist", "Mattsson",
-    "Berglund", "Fredriksson", "Sandberg", "Henriksson", "Forsberg", "Sjöberg", "Wallin",
-    "Engström", "Eklund", "Danielsson", "Lundin", "Håkansson", "Björk", "Bergman", "Gunnarsson",
-    "Holm", "Wikström", "Samuelsson", "Isaksson", "Fransson",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Pettersson",
+    "Jonsson",
+    "Jansson",
+    "Hansson",
+    "Bengtsson",
+    "Jönsson",
+    "Lindberg",
+    "Jakobsson",
+    "Magnusson",
+    "Olofsson",
+    "Lindström",
+    "Lindqvist",
+    "Lindgren",
+    "Axelsson",
+    "Berg",
+    "Bergström",
+    "Lundberg",
+    "Lundgren",
+    "Lundqvist",
+    "Mattsson",
+    "Berglund",
+    "Fredriksson",
+    "Sandberg",
+    "Henriksson",
+    "Forsberg",
+    "Sjöberg",
+    "Wallin",
+    "Engström",
+    "Eklund",
+    "Danielsson",
+    "Lundin",
+    "Håkansson",
+    "Björk",
+    "Bergman",
+    "Gunnarsson",
+    "Holm",
+    "Wikström",
+    "Samuelsson",
+    "Isaksson",
+    "Fransson",
 ];
 
 fn ascii_lower(s: &str) -> String {
@@ -124,8 +167,17 @@ fn people_csv(options: &DemoOptions, rng: &mut StdRng) -> String {
         };
         // Unique within the demo, all from one block.
         let phone = format!("070-17{:05}", 40_000 + i);
-        let employee_number = if substitute { format!("V{:04}", 1 + i - options.staff) } else { format!("A{:04}", 1 + i) };
-        let email = format!("{}.{}{}@demo-kommun.example", ascii_lower(given), ascii_lower(family), i + 1);
+        let employee_number = if substitute {
+            format!("V{:04}", 1 + i - options.staff)
+        } else {
+            format!("A{:04}", 1 + i)
+        };
+        let email = format!(
+            "{}.{}{}@demo-kommun.example",
+            ascii_lower(given),
+            ascii_lower(family),
+            i + 1
+        );
         let kind = if substitute { "substitute" } else { "staff" };
         csv.push_str(&format!(
             "{employee_number},{given},{family},{phone},{email},{unit},{},{percent},{kind}\n",
@@ -156,22 +208,42 @@ impl Passa {
         let mut rng = StdRng::seed_from_u64(options.seed);
         let csv = people_csv(options, &mut rng);
         let people = self
-            .import_people(tenant.id, csv.as_bytes(), WeeklyMinutes::AB_ROTATING_FULL_TIME, now, progress)
+            .import_people(
+                tenant.id,
+                csv.as_bytes(),
+                WeeklyMinutes::AB_ROTATING_FULL_TIME,
+                now,
+                progress,
+            )
             .await?;
 
         let units = self.store.units(tenant.id).await?;
         let competences = self.store.competences(tenant.id).await?;
-        let comp = |name: &str| competences.iter().find(|c| c.name.as_str() == name).map(|c| c.id);
+        let comp = |name: &str| {
+            competences
+                .iter()
+                .find(|c| c.name.as_str() == name)
+                .map(|c| c.id)
+        };
         let today = now.to_zoned_datetime(options.time_zone.clone()).date();
         let start = period_start(today);
-        let days: Vec<Date> = start.series(jiff::Span::new().days(1)).take(usize::from(options.weeks) * 7).collect();
+        let days: Vec<Date> = start
+            .series(jiff::Span::new().days(1))
+            .take(usize::from(options.weeks) * 7)
+            .collect();
         let period_end = days.last().copied().unwrap_or(start);
 
         // Day, evening and night shifts at every unit.
-        const SHIFTS: [(&str, &str, &str, u16); 3] =
-            [("Dag", "07:00", "15:30", 30), ("Kväll", "14:00", "22:00", 30), ("Natt", "21:30", "07:15", 0)];
+        const SHIFTS: [(&str, &str, &str, u16); 3] = [
+            ("Dag", "07:00", "15:30", 30),
+            ("Kväll", "14:00", "22:00", 30),
+            ("Natt", "21:30", "07:15", 0),
+        ];
         let shift_count = u32::try_from(units.len() * SHIFTS.len()).unwrap_or(u32::MAX);
-        let first_shift = self.store.allocate_ids(IdKind::ShiftType, shift_count).await?;
+        let first_shift = self
+            .store
+            .allocate_ids(IdKind::ShiftType, shift_count)
+            .await?;
         let mut shift_types = Vec::new();
         for (u, unit) in units.iter().enumerate() {
             for (s, (name, from, to, brk)) in SHIFTS.iter().enumerate() {
@@ -185,7 +257,13 @@ impl Passa {
                 });
             }
         }
-        let first_period = self.store.allocate_ids(IdKind::SchedulePeriod, u32::try_from(units.len()).unwrap_or(0)).await?;
+        let first_period = self
+            .store
+            .allocate_ids(
+                IdKind::SchedulePeriod,
+                u32::try_from(units.len()).unwrap_or(0),
+            )
+            .await?;
         let periods: Vec<SchedulePeriodRecord> = units
             .iter()
             .enumerate()
@@ -213,25 +291,35 @@ impl Passa {
                         _ => &[(USK, 1), (DELEGATION, 1)],
                     };
                     for (name, min) in needs {
-                        let Some(competence) = comp(name) else { continue };
+                        let Some(competence) = comp(name) else {
+                            continue;
+                        };
                         demand.push((unit.id, *date, st.id, competence, *min));
                     }
                 }
             }
         }
-        let first_demand = self.store.allocate_ids(IdKind::Demand, u32::try_from(demand.len()).unwrap_or(0)).await?;
+        let first_demand = self
+            .store
+            .allocate_ids(IdKind::Demand, u32::try_from(demand.len()).unwrap_or(0))
+            .await?;
         let demand: Vec<DemandRecord> = demand
             .into_iter()
             .enumerate()
-            .map(|(i, (unit, date, shift_type, competence, min)): (usize, (UnitId, Date, ShiftTypeId, CompetenceId, u16))| DemandRecord {
-                id: first_demand + i as i64,
-                unit,
-                date: date.to_string(),
-                shift_type,
-                competence,
-                min,
-                max: min + 1,
-            })
+            .map(
+                |(i, (unit, date, shift_type, competence, min)): (
+                    usize,
+                    (UnitId, Date, ShiftTypeId, CompetenceId, u16),
+                )| DemandRecord {
+                    id: first_demand + i as i64,
+                    unit,
+                    date: date.to_string(),
+                    shift_type,
+                    competence,
+                    min,
+                    max: min + 1,
+                },
+            )
             .collect();
         let report = DemoReport {
             tenant: tenant.id,
@@ -275,9 +363,15 @@ mod tests {
         let csv = people_csv(&options, &mut StdRng::seed_from_u64(1));
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 1 + 160);
-        let phones: std::collections::HashSet<&str> =
-            lines[1..].iter().filter_map(|l| l.split(',').nth(3)).collect();
+        let phones: std::collections::HashSet<&str> = lines[1..]
+            .iter()
+            .filter_map(|l| l.split(',').nth(3))
+            .collect();
         assert_eq!(phones.len(), 160);
-        assert!(lines[1..].iter().all(|l| l.contains("@demo-kommun.example")));
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|l| l.contains("@demo-kommun.example"))
+        );
     }
 }

@@ -58,7 +58,11 @@ impl Passa {
     pub async fn open(store: Arc<dyn Store>, keys: KeyFile) -> Result<Self, AppError> {
         match store.key_check().await? {
             Some(check) => keys.verify_check_value(&wrapped(&check))?,
-            None => store.set_key_check(&stored(keys.current_kek().check_value())).await?,
+            None => {
+                store
+                    .set_key_check(&stored(keys.current_kek().check_value()))
+                    .await?
+            }
         }
         Ok(Self { store, keys })
     }
@@ -120,7 +124,13 @@ impl Passa {
     }
 
     async fn keyring(&self, tenant: TenantId) -> Result<TenantKeyring, AppError> {
-        let keys: Vec<WrappedKey> = self.store.tenant_keys(tenant).await?.iter().map(wrapped).collect();
+        let keys: Vec<WrappedKey> = self
+            .store
+            .tenant_keys(tenant)
+            .await?
+            .iter()
+            .map(wrapped)
+            .collect();
         Ok(TenantKeyring::open(&self.keys, tenant, &keys)?)
     }
 }

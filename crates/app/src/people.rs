@@ -13,8 +13,8 @@ use passa_domain::{
     PersonId, PersonKind, PersonName, PhoneNumber, TenantId, UnitId, WeeklyMinutes,
 };
 use passa_store::{AuditEntry, IdKind, PeopleBatch, SealedPerson, StoreError};
-use passa_vault::{FieldRef, IndexPurpose, TenantKeyring};
 use passa_vault::Zeroizing;
+use passa_vault::{FieldRef, IndexPurpose, TenantKeyring};
 
 use crate::{AppError, Passa, Progress, stamp, stored, wrapped};
 
@@ -78,7 +78,11 @@ fn parse_row(line: u64, record: &csv::StringRecord) -> Result<Row, AppError> {
     if record.len() != CSV_HEADER.len() {
         return Err(AppError::ImportRow {
             line,
-            reason: format!("expected {} columns, found {}", CSV_HEADER.len(), record.len()),
+            reason: format!(
+                "expected {} columns, found {}",
+                CSV_HEADER.len(),
+                record.len()
+            ),
         });
     }
     let get = |i: usize| record.get(i).unwrap_or_default();
@@ -127,7 +131,11 @@ fn parse_csv(input: impl Read) -> Result<Vec<Row>, AppError> {
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let h = if i == 0 { h.trim_start_matches('\u{feff}') } else { h };
+            let h = if i == 0 {
+                h.trim_start_matches('\u{feff}')
+            } else {
+                h
+            };
             h.trim().to_ascii_lowercase()
         })
         .collect();
@@ -160,7 +168,9 @@ fn parse_csv(input: impl Read) -> Result<Vec<Row>, AppError> {
 fn csv_error(e: csv::Error) -> AppError {
     let line = e.position().map_or(0, |p| p.line());
     let reason = match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "the text is not UTF-8 (save the file as CSV UTF-8)".to_owned(),
+        csv::ErrorKind::Utf8 { .. } => {
+            "the text is not UTF-8 (save the file as CSV UTF-8)".to_owned()
+        }
         csv::ErrorKind::Io(io) => return AppError::Io(format!("reading the file: {io}")),
         _ => "the line is not valid CSV".to_owned(),
     };
@@ -186,7 +196,12 @@ impl Passa {
             .map(|r| employee_index(&ring, &r.employee_number))
             .collect();
         let taken = self.store.taken_employee_numbers(tenant, &indexes).await?;
-        if let Some(row) = rows.iter().zip(&indexes).find(|(_, i)| taken.contains(i)).map(|(r, _)| r) {
+        if let Some(row) = rows
+            .iter()
+            .zip(&indexes)
+            .find(|(_, i)| taken.contains(i))
+            .map(|(r, _)| r)
+        {
             return Err(AppError::ImportRow {
                 line: row.line,
                 reason: "employee_number is already registered in this tenant".into(),
@@ -194,8 +209,13 @@ impl Passa {
         }
 
         // Units and competences by name; new names are created with the import.
-        let mut units: BTreeMap<String, UnitId> =
-            self.store.units(tenant).await?.into_iter().map(|u| (u.name.as_str().to_owned(), u.id)).collect();
+        let mut units: BTreeMap<String, UnitId> = self
+            .store
+            .units(tenant)
+            .await?
+            .into_iter()
+            .map(|u| (u.name.as_str().to_owned(), u.id))
+            .collect();
         let mut competences: BTreeMap<String, CompetenceId> = self
             .store
             .competences(tenant)
@@ -204,25 +224,41 @@ impl Passa {
             .map(|c| (c.name.as_str().to_owned(), c.id))
             .collect();
         let new_unit_names: Vec<Label> = unique_new(rows.iter().map(|r| &r.unit), &units);
-        let new_comp_names: Vec<Label> = unique_new(rows.iter().flat_map(|r| &r.competences), &competences);
+        let new_comp_names: Vec<Label> =
+            unique_new(rows.iter().flat_map(|r| &r.competences), &competences);
         let new_units = self.assign_ids(IdKind::Unit, new_unit_names).await?;
         let new_competences = self.assign_ids(IdKind::Competence, new_comp_names).await?;
-        units.extend(new_units.iter().map(|(id, n)| (n.as_str().to_owned(), UnitId::new(*id))));
-        competences.extend(new_competences.iter().map(|(id, n)| (n.as_str().to_owned(), CompetenceId::new(*id))));
+        units.extend(
+            new_units
+                .iter()
+                .map(|(id, n)| (n.as_str().to_owned(), UnitId::new(*id))),
+        );
+        competences.extend(
+            new_competences
+                .iter()
+                .map(|(id, n)| (n.as_str().to_owned(), CompetenceId::new(*id))),
+        );
 
-        let count = u32::try_from(rows.len()).map_err(|_| AppError::BadInput("the file has too many rows".into()))?;
+        let count = u32::try_from(rows.len())
+            .map_err(|_| AppError::BadInput("the file has too many rows".into()))?;
         let first_person = self.store.allocate_ids(IdKind::Person, count).await?;
         let first_key = self.store.allocate_ids(IdKind::DataKey, count).await?;
 
-        progress.phase("Krypterar och sparar personer", rows.len() as u64);
+        progress.phase("Sealing and storing people", rows.len() as u64);
         let mut people = Vec::with_capacity(rows.len());
         for (i, (row, employee_number_index)) in rows.iter().zip(indexes).enumerate() {
             let offset = i as i64;
             let id = PersonId::new(first_person + offset);
             let (key, wrapped_key) = ring.new_data_key(DataKeyId::new(first_key + offset));
-            let unit = units.get(row.unit.as_str()).copied().ok_or(AppError::NotFound("unit".into()))?;
-            let mut comps: Vec<CompetenceId> =
-                row.competences.iter().filter_map(|c| competences.get(c.as_str()).copied()).collect();
+            let unit = units
+                .get(row.unit.as_str())
+                .copied()
+                .ok_or(AppError::NotFound("unit".into()))?;
+            let mut comps: Vec<CompetenceId> = row
+                .competences
+                .iter()
+                .filter_map(|c| competences.get(c.as_str()).copied())
+                .collect();
             comps.sort();
             comps.dedup();
             people.push(SealedPerson {
@@ -237,17 +273,25 @@ impl Passa {
                     // Hourly substitutes have no contracted weekly hours.
                     PersonKind::Substitute => 0,
                 },
-                employee_number: key.seal(field("employee_number", id), row.employee_number.as_str()),
+                employee_number: key
+                    .seal(field("employee_number", id), row.employee_number.as_str()),
                 given_name: key.seal(field("given_name", id), row.given_name.as_str()),
                 family_name: key.seal(field("family_name", id), row.family_name.as_str()),
                 phone: key.seal(field("phone", id), row.phone.as_e164()),
-                email: row.email.as_ref().map(|e| key.seal(field("email", id), e.as_str())),
-                employee_number_index,
-                phone_index: ring.blind_index(IndexPurpose::Phone, row.phone.as_e164()).as_bytes().to_vec(),
-                email_index: row
+                email: row
                     .email
                     .as_ref()
-                    .map(|e| ring.blind_index(IndexPurpose::Email, &e.normalized()).as_bytes().to_vec()),
+                    .map(|e| key.seal(field("email", id), e.as_str())),
+                employee_number_index,
+                phone_index: ring
+                    .blind_index(IndexPurpose::Phone, row.phone.as_e164())
+                    .as_bytes()
+                    .to_vec(),
+                email_index: row.email.as_ref().map(|e| {
+                    ring.blind_index(IndexPurpose::Email, &e.normalized())
+                        .as_bytes()
+                        .to_vec()
+                }),
                 competences: comps,
                 trained_at: vec![unit],
             });
@@ -258,14 +302,26 @@ impl Passa {
         progress.advance(rows.len() as u64 % 256);
         let report = ImportReport {
             people: people.len(),
-            staff: people.iter().filter(|p| p.kind == PersonKind::Staff).count(),
-            substitutes: people.iter().filter(|p| p.kind == PersonKind::Substitute).count(),
+            staff: people
+                .iter()
+                .filter(|p| p.kind == PersonKind::Staff)
+                .count(),
+            substitutes: people
+                .iter()
+                .filter(|p| p.kind == PersonKind::Substitute)
+                .count(),
             new_units: new_units.len(),
             new_competences: new_competences.len(),
         };
         let batch = PeopleBatch {
-            new_units: new_units.into_iter().map(|(id, n)| (UnitId::new(id), n)).collect(),
-            new_competences: new_competences.into_iter().map(|(id, n)| (CompetenceId::new(id), n)).collect(),
+            new_units: new_units
+                .into_iter()
+                .map(|(id, n)| (UnitId::new(id), n))
+                .collect(),
+            new_competences: new_competences
+                .into_iter()
+                .map(|(id, n)| (CompetenceId::new(id), n))
+                .collect(),
             people,
             created_at: stamp(now),
             audit: Some(AuditEntry {
@@ -287,11 +343,16 @@ impl Passa {
         Ok(report)
     }
 
-    async fn assign_ids(&self, kind: IdKind, names: Vec<Label>) -> Result<Vec<(i64, Label)>, AppError> {
+    async fn assign_ids(
+        &self,
+        kind: IdKind,
+        names: Vec<Label>,
+    ) -> Result<Vec<(i64, Label)>, AppError> {
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let n = u32::try_from(names.len()).map_err(|_| AppError::BadInput("too many names".into()))?;
+        let n =
+            u32::try_from(names.len()).map_err(|_| AppError::BadInput("too many names".into()))?;
         let first = self.store.allocate_ids(kind, n).await?;
         Ok((first..).zip(names).collect())
     }
@@ -306,10 +367,20 @@ impl Passa {
         now: Timestamp,
     ) -> Result<usize, AppError> {
         let ring = self.keyring(tenant).await?;
-        let units: HashMap<UnitId, Label> =
-            self.store.units(tenant).await?.into_iter().map(|u| (u.id, u.name)).collect();
-        let competences: HashMap<CompetenceId, Label> =
-            self.store.competences(tenant).await?.into_iter().map(|c| (c.id, c.name)).collect();
+        let units: HashMap<UnitId, Label> = self
+            .store
+            .units(tenant)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
+        let competences: HashMap<CompetenceId, Label> = self
+            .store
+            .competences(tenant)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
         let people = self.store.people(tenant).await?;
         // The read is recorded before any personal data leaves the process.
         self.store
@@ -332,8 +403,11 @@ impl Passa {
                 Some(sealed) => open("email", sealed)?,
                 None => Zeroizing::new(String::new()),
             };
-            let mut comp_names: Vec<&str> =
-                p.competences.iter().filter_map(|c| competences.get(c).map(Label::as_str)).collect();
+            let mut comp_names: Vec<&str> = p
+                .competences
+                .iter()
+                .filter_map(|c| competences.get(c).map(Label::as_str))
+                .collect();
             comp_names.sort_unstable();
             let percent = EmploymentPercent::from_hundredths(u32::from(p.employment_hundredths))
                 .map_err(|e| AppError::Store(StoreError::Corrupt(e.to_string())))?;
@@ -361,11 +435,16 @@ fn write_error(e: csv::Error) -> AppError {
 }
 
 fn employee_index(ring: &TenantKeyring, n: &EmployeeNumber) -> Vec<u8> {
-    ring.blind_index(IndexPurpose::EmployeeNumber, &employee_key(n)).as_bytes().to_vec()
+    ring.blind_index(IndexPurpose::EmployeeNumber, &employee_key(n))
+        .as_bytes()
+        .to_vec()
 }
 
 /// Names not yet in `known`, each once, in first-seen order.
-fn unique_new<'a, T>(names: impl Iterator<Item = &'a Label>, known: &BTreeMap<String, T>) -> Vec<Label> {
+fn unique_new<'a, T>(
+    names: impl Iterator<Item = &'a Label>,
+    known: &BTreeMap<String, T>,
+) -> Vec<Label> {
     let mut out: Vec<Label> = Vec::new();
     for name in names {
         if !known.contains_key(name.as_str()) && !out.contains(name) {

@@ -19,24 +19,47 @@ async fn a_backup_restores_to_the_same_export_and_a_changed_byte_is_rejected() -
         let passa = Passa::open(source, keys).await?;
         let tenant = passa.create_tenant("Backupkommun", now()).await?.id;
         let rows: Vec<String> = (0..300)
-            .map(|i| format!("E{i:05},Namn{i},Efternamn{i},070{:07},n{i}@x.se,Enhet {},,80,staff", 1_000_000 + i, i % 3))
+            .map(|i| {
+                format!(
+                    "E{i:05},Namn{i},Efternamn{i},070{:07},n{i}@x.se,Enhet {},,80,staff",
+                    1_000_000 + i,
+                    i % 3
+                )
+            })
             .collect();
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
         passa
-            .import_people(tenant, csv(&rows).as_bytes(), WeeklyMinutes::FULL_TIME_40H, now(), &NoProgress)
+            .import_people(
+                tenant,
+                csv(&rows).as_bytes(),
+                WeeklyMinutes::FULL_TIME_40H,
+                now(),
+                &NoProgress,
+            )
             .await?;
         let mut file = Vec::new();
-        let summary = write_backup(passa.store().as_ref(), &recipients, &mut file, now(), &NoProgress).await?;
+        let summary = write_backup(
+            passa.store().as_ref(),
+            &recipients,
+            &mut file,
+            now(),
+            &NoProgress,
+        )
+        .await?;
         assert_eq!((summary.tenants, summary.people), (1, 300));
 
         let mut before = Vec::new();
-        passa.export_people(tenant, &mut before, "test", now()).await?;
+        passa
+            .export_people(tenant, &mut before, "test", now())
+            .await?;
 
         let keys = KeyFile::load(&keys_path)?;
         restore_backup(target.as_ref(), &keys, file.as_slice(), &NoProgress).await?;
         let restored = Passa::open(target, keys).await?;
         let mut after = Vec::new();
-        restored.export_people(tenant, &mut after, "test", now()).await?;
+        restored
+            .export_people(tenant, &mut after, "test", now())
+            .await?;
         assert_eq!(before, after);
 
         let keys = KeyFile::load(&keys_path)?;

@@ -88,15 +88,9 @@ pub async fn create_scratch_postgres_database(
     let mut conn = sqlx::PgConnection::connect(base_url)
         .await
         .map_err(map_err)?;
-    let mut suffix = [0u8; 6];
-    // Uniqueness, not secrecy: the time and process id suffice if no random source is at hand.
-    let fallback = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() ^ std::process::id())
-        .unwrap_or_default();
-    suffix[..4].copy_from_slice(&fallback.to_le_bytes());
-    let counter = SCRATCH_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    suffix[4..].copy_from_slice(&counter.to_le_bytes());
+    let mut suffix = [0u8; 8];
+    getrandom::fill(&mut suffix)
+        .map_err(|e| StoreError::Database(format!("no random source: {e}")))?;
     let name: String = std::iter::once(prefix.to_owned())
         .chain(suffix.iter().map(|b| format!("{b:02x}")))
         .collect();
@@ -111,8 +105,6 @@ pub async fn create_scratch_postgres_database(
         .map_err(map_err)?;
     Ok(replace_database(base_url, &name))
 }
-
-static SCRATCH_COUNTER: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
 
 /// `postgres://u@h:5432/old?x=y` → `postgres://u@h:5432/new?x=y`.
 fn replace_database(url: &str, name: &str) -> String {

@@ -18,7 +18,7 @@ mod seal;
 pub use backup::{BackupRecipients, decrypt_backup, encrypt_backup};
 pub use error::VaultError;
 pub use keyfile::KeyFile;
-pub use zeroize::Zeroizing;
 pub use seal::{
     BlindIndex, DataKey, FieldRef, IndexPurpose, Kek, TenantKeyring, TenantKeys, WrappedKey,
 };
+pub use zeroize::Zeroizing;

@@ -15,8 +15,16 @@ pub fn now() -> Timestamp {
 }
 
 /// Fresh stores: SQLite always, PostgreSQL when PASSA_TEST_DATABASE_URL is set.
-pub async fn stores(dir: &std::path::Path) -> Result<Vec<Arc<dyn Store>>, Box<dyn std::error::Error>> {
-    let mut out = vec![passa_store_sql::connect(&format!("sqlite://{}", dir.join(format!("{}.db", unique())).display())).await?];
+pub async fn stores(
+    dir: &std::path::Path,
+) -> Result<Vec<Arc<dyn Store>>, Box<dyn std::error::Error>> {
+    let mut out = vec![
+        passa_store_sql::connect(&format!(
+            "sqlite://{}",
+            dir.join(format!("{}.db", unique())).display()
+        ))
+        .await?,
+    ];
     if let Ok(base) = std::env::var("PASSA_TEST_DATABASE_URL") {
         let url = passa_store_sql::create_scratch_postgres_database(&base, "passa_app_t").await?;
         out.push(passa_store_sql::connect(&url).await?);
@@ -30,13 +38,16 @@ pub fn unique() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-pub async fn passa_with_tenant(store: Arc<dyn Store>) -> Result<(Passa, passa_domain::TenantId), Box<dyn std::error::Error>> {
+pub async fn passa_with_tenant(
+    store: Arc<dyn Store>,
+) -> Result<(Passa, passa_domain::TenantId), Box<dyn std::error::Error>> {
     let passa = Passa::open(store, KeyFile::generate()).await?;
     let tenant = passa.create_tenant("Testkommun", now()).await?;
     Ok((passa, tenant.id))
 }
 
-pub const HEADER: &str = "employee_number,given_name,family_name,phone,email,unit,competences,employment_percent,kind\n";
+pub const HEADER: &str =
+    "employee_number,given_name,family_name,phone,email,unit,competences,employment_percent,kind\n";
 
 pub fn csv(rows: &[&str]) -> String {
     let mut s = HEADER.to_owned();

@@ -1,0 +1,131 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Passa: staff scheduling and substitute pool for municipal care, safe by design.
+#[derive(Debug, Parser)]
+#[command(name = "passa", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Data directory (database, configuration) [default: $XDG_DATA_HOME/passa]
+    #[arg(long, global = true, env = "PASSA_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Key file, kept outside the data directory [default: $XDG_CONFIG_HOME/passa/passa.key]
+    #[arg(long, global = true, env = "PASSA_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+
+    /// Database URL (sqlite://PATH or postgres://…); overrides the data directory's setting
+    #[arg(
+        long,
+        global = true,
+        env = "PASSA_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// Tenant to work on; may be left out when there is only one
+    #[arg(long, global = true, env = "PASSA_TENANT", value_name = "NAME")]
+    pub tenant: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory, configuration, database and key file
+    Init(InitArgs),
+    /// Manage tenants (one data controller each: a municipality or a board)
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Import data from files
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export data (personal data reads are recorded in the audit log)
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Encrypted backups
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Build a demo municipality with generated people and four weeks of demand
+    Demo(DemoArgs),
+    /// Run the HTTP server
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant with its own keys
+    Create {
+        /// The tenant's name, e.g. "Vård- och omsorgsnämnden, Exempelby kommun"
+        name: String,
+    },
+    /// List tenants
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import people from CSV: employee_number,given_name,family_name,phone,email,unit,competences,employment_percent,kind
+    People {
+        /// The CSV file (UTF-8, comma-separated, header first)
+        file: PathBuf,
+        /// Full-time hours per week, for weekly hours from employment percent
+        #[arg(long, default_value_t = 38.25, value_name = "HOURS")]
+        full_time_hours: f64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Write every person of the tenant as CSV to stdout (the import format)
+    People,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Take a consistent snapshot and write it age-encrypted to FILE
+    Create {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Check that FILE is intact and opens with this key file
+    Verify { file: PathBuf },
+    /// Restore FILE into an empty data directory (or empty database)
+    Restore {
+        file: PathBuf,
+        #[command(flatten)]
+        init: InitArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// An offline recovery recipient (age1…) that backups are also encrypted to
+    #[arg(long, value_name = "AGE_RECIPIENT")]
+    pub recovery_recipient: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub init: InitArgs,
+    /// Start the server when the demo is built
+    #[arg(long)]
+    pub serve: bool,
+    /// Seed for the generated names and numbers
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub server: ServeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: from the configuration, 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<std::net::SocketAddr>,
+}

@@ -1,0 +1,451 @@
+//! What each command does: paths and configuration here, the work in `passa-app`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+use passa_app::{AppError, DEMO_TENANT, DemoOptions, Passa};
+use passa_domain::WeeklyMinutes;
+use passa_store::Store;
+use passa_vault::{BackupRecipients, KeyFile};
+
+use crate::BadInput;
+use crate::args::{
+    BackupCommand, Cli, Command, DemoArgs, ExportCommand, ImportCommand, InitArgs, TenantCommand,
+};
+use crate::config::{
+    CONFIG_FILE, Config, default_data_dir, default_key_file, is_inside, redact_url, resolve_url,
+};
+use crate::progress::Bar;
+
+struct Paths {
+    data_dir: PathBuf,
+    key_file: PathBuf,
+}
+
+impl Paths {
+    fn of(cli: &Cli) -> Self {
+        Self {
+            data_dir: cli.data_dir.clone().unwrap_or_else(default_data_dir),
+            key_file: cli.key_file.clone().unwrap_or_else(default_key_file),
+        }
+    }
+
+    fn initialised(&self) -> bool {
+        self.data_dir.join(CONFIG_FILE).exists()
+    }
+}
+
+/// The clock is read here, once per command, and handed down.
+#[allow(clippy::disallowed_methods)] // The one place that may.
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+fn load_keys(path: &Path) -> anyhow::Result<KeyFile> {
+    let keys = KeyFile::load(path)?;
+    if KeyFile::is_shared(path) {
+        tracing::warn!("the key file can be read by other users; run chmod 600 on it");
+        eprintln!(
+            "warning: {} can be read by other users; run `chmod 600` on it",
+            path.display()
+        );
+    }
+    Ok(keys)
+}
+
+async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    passa_store_sql::connect(url)
+        .await
+        .with_context(|| format!("opening the database {}", redact_url(url)))
+}
+
+/// Opens an initialised data directory with its key file.
+async fn open(cli: &Cli) -> anyhow::Result<(Passa, Config, Paths)> {
+    let paths = Paths::of(cli);
+    let config = Config::load(&paths.data_dir)?;
+    let keys = load_keys(&paths.key_file)?;
+    let url = match &cli.database_url {
+        Some(url) => resolve_url(url, &paths.data_dir),
+        None => config.resolved_database_url(&paths.data_dir),
+    };
+    let passa = Passa::open(connect(&url).await?, keys).await?;
+    Ok((passa, config, paths))
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Init(args) => init(&cli, args).await.map(|_| ()),
+        Command::Tenant(TenantCommand::Create { name }) => {
+            let (passa, _, _) = open(&cli).await?;
+            let tenant = passa.create_tenant(name, now()).await?;
+            println!("Created tenant \"{}\" with its own keys.", tenant.name);
+            Ok(())
+        }
+        Command::Tenant(TenantCommand::List) => {
+            let (passa, _, _) = open(&cli).await?;
+            let tenants = passa.tenants().await?;
+            if tenants.is_empty() {
+                println!("No tenants yet. Create one with `passa tenant create NAME`.");
+            }
+            for t in tenants {
+                let c = passa.store().counts(t.id).await?;
+                println!(
+                    "{}\t{} units\t{} staff\t{} substitutes\tcreated {}",
+                    t.name, c.units, c.staff, c.substitutes, t.created_at
+                );
+            }
+            Ok(())
+        }
+        Command::Import(ImportCommand::People {
+            file,
+            full_time_hours,
+        }) => import_people(&cli, file, *full_time_hours).await,
+        Command::Export(ExportCommand::People) => {
+            let (passa, _, _) = open(&cli).await?;
+            let tenant = passa.tenant(cli.tenant.as_deref()).await?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            passa
+                .export_people(tenant.id, &mut out, "cli", now())
+                .await?;
+            out.flush().context("writing to stdout")?;
+            Ok(())
+        }
+        Command::Backup(BackupCommand::Create { out }) => backup_create(&cli, out).await,
+        Command::Backup(BackupCommand::Verify { file }) => {
+            let keys = load_keys(&Paths::of(&cli).key_file)?;
+            let input =
+                std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+            let (_, s) = passa_app::read_backup(&keys, std::io::BufReader::new(input))?;
+            println!(
+                "OK: {} is intact and opens with this key file ({} tenants, {} people, {} rows; taken {} from {}).",
+                file.display(),
+                s.tenants,
+                s.people,
+                s.rows,
+                s.created_at,
+                s.source_backend
+            );
+            Ok(())
+        }
+        Command::Backup(BackupCommand::Restore { file, init }) => {
+            backup_restore(&cli, file, init).await
+        }
+        Command::Demo(args) => demo(&cli, args).await,
+        Command::Serve(args) => {
+            let (passa, config, _) = open(&cli).await?;
+            serve(
+                passa.store().clone(),
+                args.bind.unwrap_or(config.server.bind),
+            )
+            .await
+        }
+    }
+}
+
+async fn init(cli: &Cli, args: &InitArgs) -> anyhow::Result<Passa> {
+    let paths = Paths::of(cli);
+    if is_inside(&paths.key_file, &paths.data_dir) {
+        return Err(BadInput(format!(
+            "the key file {} must live outside the data directory {}: a copy of the data directory must not carry its key",
+            paths.key_file.display(),
+            paths.data_dir.display()
+        ))
+        .into());
+    }
+    if paths.initialised() || paths.data_dir.join("passa.db").exists() {
+        bail!(
+            "{} is already a Passa data directory",
+            paths.data_dir.display()
+        );
+    }
+    if paths.key_file.exists() {
+        bail!(
+            "key file {} already exists; refusing to overwrite a key (choose another --key-file, or restore into a new data directory with `passa backup restore`)",
+            paths.key_file.display()
+        );
+    }
+    let recovery = recovery_recipient(args)?;
+    create_private_dir(&paths.data_dir)?;
+    let keys = KeyFile::create(&paths.key_file)?;
+    let config = Config::new(cli.database_url.clone(), keys.backup_recipient(), recovery);
+    config.write_new(&paths.data_dir)?;
+    let url = config.resolved_database_url(&paths.data_dir);
+    let passa = Passa::open(connect(&url).await?, keys).await?;
+    println!("Initialised Passa.");
+    println!("  data directory: {}", paths.data_dir.display());
+    println!("  database:       {}", redact_url(&url));
+    println!(
+        "  key file:       {}  (keep an offline copy: without it nothing can be read)",
+        paths.key_file.display()
+    );
+    println!("Next: `passa tenant create NAME`, then `passa import people FILE.csv`.");
+    Ok(passa)
+}
+
+/// The optional offline recovery recipient, checked before anything is created.
+fn recovery_recipient(args: &InitArgs) -> anyhow::Result<Option<String>> {
+    match &args.recovery_recipient {
+        Some(r) => {
+            BackupRecipients::parse([r.as_str()]).map_err(|e| BadInput(e.to_string()))?;
+            Ok(Some(r.trim().to_owned()))
+        }
+        None => Ok(None),
+    }
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+async fn import_people(cli: &Cli, file: &Path, full_time_hours: f64) -> anyhow::Result<()> {
+    if !(1.0..=60.0).contains(&full_time_hours) {
+        return Err(BadInput("--full-time-hours must be between 1 and 60".into()).into());
+    }
+    let full_time =
+        WeeklyMinutes::new((full_time_hours * 60.0).round() as u16).map_err(AppError::from)?;
+    let input = match std::fs::File::open(file) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(BadInput(format!("{} does not exist", file.display())).into());
+        }
+        Err(e) => return Err(e).with_context(|| format!("opening {}", file.display())),
+    };
+    let (passa, _, _) = open(cli).await?;
+    let tenant = passa.tenant(cli.tenant.as_deref()).await?;
+    let started = Instant::now();
+    let report = passa
+        .import_people(
+            tenant.id,
+            std::io::BufReader::new(input),
+            full_time,
+            now(),
+            &Bar::default(),
+        )
+        .await?;
+    println!(
+        "Imported {} people into \"{}\" ({} staff, {} substitutes; {} new units, {} new competences) in {:.1} s.",
+        report.people,
+        tenant.name,
+        report.staff,
+        report.substitutes,
+        report.new_units,
+        report.new_competences,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn backup_create(cli: &Cli, out: &Path) -> anyhow::Result<()> {
+    let (passa, config, _) = open(cli).await?;
+    let recipients = BackupRecipients::parse(config.backup.recipients.iter().map(String::as_str))?;
+    if out.exists() {
+        return Err(BadInput(format!(
+            "{} already exists; choose a new file name",
+            out.display()
+        ))
+        .into());
+    }
+    // Written beside the target and renamed at the end, so a half-written backup never
+    // carries the final name.
+    let partial = out.with_extension("partial");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(&partial)
+        .with_context(|| format!("creating {}", partial.display()))?;
+    let started = Instant::now();
+    let result = passa_app::write_backup(
+        passa.store().as_ref(),
+        &recipients,
+        std::io::BufWriter::new(&file),
+        now(),
+        &Bar::default(),
+    )
+    .await;
+    let summary = match result.and_then(|s| file.sync_all().map(|()| s).map_err(AppError::from)) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e.into());
+        }
+    };
+    std::fs::rename(&partial, out).with_context(|| format!("renaming to {}", out.display()))?;
+    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "Wrote {} ({} bytes, {} tenants, {} people, {} rows) in {:.1} s, encrypted to {} recipient(s).",
+        out.display(),
+        size,
+        summary.tenants,
+        summary.people,
+        summary.rows,
+        started.elapsed().as_secs_f64(),
+        config.backup.recipients.len()
+    );
+    Ok(())
+}
+
+async fn backup_restore(cli: &Cli, file: &Path, args: &InitArgs) -> anyhow::Result<()> {
+    let paths = Paths::of(cli);
+    if paths.initialised() || paths.data_dir.join("passa.db").exists() {
+        return Err(BadInput(format!(
+            "{} already holds a Passa data directory; restore into a new, empty one",
+            paths.data_dir.display()
+        ))
+        .into());
+    }
+    if is_inside(&paths.key_file, &paths.data_dir) {
+        return Err(BadInput("the key file must live outside the data directory".into()).into());
+    }
+    let recovery = recovery_recipient(args)?;
+    let keys = load_keys(&paths.key_file)?;
+    let input = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+    create_private_dir(&paths.data_dir)?;
+    let config = Config::new(cli.database_url.clone(), keys.backup_recipient(), recovery);
+    let url = config.resolved_database_url(&paths.data_dir);
+    let store = connect(&url).await?;
+    let restored = passa_app::restore_backup(
+        store.as_ref(),
+        &keys,
+        std::io::BufReader::new(input),
+        &Bar::default(),
+    )
+    .await;
+    let summary = match restored {
+        Ok(s) => s,
+        Err(e) => {
+            // Leave the directory as empty as we found it, so the restore can be retried.
+            drop(store);
+            for name in ["passa.db", "passa.db-wal", "passa.db-shm"] {
+                let _ = std::fs::remove_file(paths.data_dir.join(name));
+            }
+            return Err(e.into());
+        }
+    };
+    Passa::open(store, keys).await?;
+    config.write_new(&paths.data_dir)?;
+    println!(
+        "Restored {} tenants and {} people ({} rows, backup taken {}) into {}.",
+        summary.tenants,
+        summary.people,
+        summary.rows,
+        summary.created_at,
+        paths.data_dir.display()
+    );
+    Ok(())
+}
+
+async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
+    let paths = Paths::of(cli);
+    let (passa, config) = if paths.initialised() {
+        let (passa, config, _) = open(cli).await?;
+        (passa, config)
+    } else {
+        let passa = init(cli, &args.init).await?;
+        (passa, Config::load(&paths.data_dir)?)
+    };
+    let exists = passa
+        .tenants()
+        .await?
+        .iter()
+        .any(|t| t.name.as_str() == DEMO_TENANT);
+    if exists {
+        println!("The demo tenant \"{DEMO_TENANT}\" is already here; leaving it as it is.");
+    } else {
+        let options = DemoOptions {
+            seed: args.seed,
+            time_zone: jiff::tz::TimeZone::get(&config.time_zone).map_err(|_| {
+                BadInput(format!(
+                    "unknown time zone {} in the configuration",
+                    config.time_zone
+                ))
+            })?,
+            ..DemoOptions::default()
+        };
+        let started = Instant::now();
+        let report = passa.build_demo(&options, now(), &Bar::default()).await?;
+        println!(
+            "Built \"{DEMO_TENANT}\" in {:.1} s: {} staff and {} substitutes in {} units ({}), {} shift types, \
+             {} demand rows for {} to {}.",
+            started.elapsed().as_secs_f64(),
+            report.people.staff,
+            report.people.substitutes,
+            report.units.len(),
+            report.units.join(", "),
+            report.shift_types,
+            report.demand_rows,
+            report.period_start,
+            report.period_end
+        );
+    }
+    let data_dir = paths.data_dir.display();
+    let key_file = paths.key_file.display();
+    println!("Look at it:");
+    println!(
+        "  passa --data-dir {data_dir} --key-file {key_file} export people --tenant \"{DEMO_TENANT}\""
+    );
+    println!(
+        "  passa --data-dir {data_dir} --key-file {key_file} serve   # then open http://{}/",
+        args.server.bind.unwrap_or(config.server.bind)
+    );
+    println!("Everything personal in {data_dir} is encrypted; try `strings` on the database file.");
+    if args.serve {
+        serve(
+            passa.store().clone(),
+            args.server.bind.unwrap_or(config.server.bind),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn serve(store: Arc<dyn Store>, bind: std::net::SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("listening on {bind}"))?;
+    let address = listener.local_addr().unwrap_or(bind);
+    println!("Passa is listening on http://{address}/ (Ctrl-C to stop)");
+    std::io::stdout().flush().ok();
+    tracing::info!(%address, backend = store.backend(), "serving");
+    passa_web::serve(listener, store, shutdown_signal())
+        .await
+        .context("serving HTTP")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

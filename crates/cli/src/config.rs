@@ -1,0 +1,252 @@
+//! Where things live: default paths and the data directory's configuration file.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+
+pub const CONFIG_FILE: &str = "passa.toml";
+const SQLITE_FILE: &str = "passa.db";
+
+/// The data directory's `passa.toml`. Unknown fields are rejected so a typo is not ignored.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://passa.db` (relative to the data directory) or `postgres://…`.
+    pub database_url: String,
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    #[serde(default)]
+    pub server: Server,
+    pub backup: Backup,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    pub bind: SocketAddr,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    /// age recipients: the operations key (from the key file) and, optionally, an offline
+    /// recovery key.
+    pub recipients: Vec<String>,
+}
+
+fn default_time_zone() -> String {
+    "Europe/Stockholm".into()
+}
+
+impl fmt::Debug for Config {
+    /// The database URL may carry a password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("time_zone", &self.time_zone)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let Some(at) = rest.find('@') else {
+        return url.to_owned();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
+    }
+}
+
+impl Config {
+    pub fn new(database_url: Option<String>, recipient: String, recovery: Option<String>) -> Self {
+        Self {
+            database_url: database_url.unwrap_or_else(|| format!("sqlite://{SQLITE_FILE}")),
+            time_zone: default_time_zone(),
+            server: Server::default(),
+            backup: Backup {
+                recipients: std::iter::once(recipient).chain(recovery).collect(),
+            },
+        }
+    }
+
+    pub fn load(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+                "no Passa data directory at {} (run `passa init`, or set --data-dir / PASSA_DATA_DIR)",
+                data_dir.display()
+            ),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{} is not valid: {}", path.display(), e.message()))
+    }
+
+    /// Writes the configuration, readable only by its owner (it may hold a database password).
+    pub fn write_new(&self, data_dir: &Path) -> anyhow::Result<()> {
+        let path = data_dir.join(CONFIG_FILE);
+        let body = format!(
+            "# Passa configuration. Keys live in the key file, never here.\n{}",
+            toml::to_string(self).context("writing the configuration")?
+        );
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options
+            .open(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        std::io::Write::write_all(&mut file, body.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// The database URL with a relative SQLite path resolved against the data directory.
+    pub fn resolved_database_url(&self, data_dir: &Path) -> String {
+        resolve_url(&self.database_url, data_dir)
+    }
+}
+
+pub fn resolve_url(url: &str, data_dir: &Path) -> String {
+    match url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Some(path) if Path::new(path).is_relative() => {
+            format!("sqlite://{}", data_dir.join(path).display())
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn home() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+fn xdg(var: &str, fallback: &str) -> PathBuf {
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home().map(|h| h.join(fallback)))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub fn default_data_dir() -> PathBuf {
+    xdg("XDG_DATA_HOME", ".local/share").join("passa")
+}
+
+pub fn default_key_file() -> PathBuf {
+    xdg("XDG_CONFIG_HOME", ".config")
+        .join("passa")
+        .join("passa.key")
+}
+
+/// Whether `inner` lies inside `outer` (after resolving what exists of both).
+pub fn is_inside(inner: &Path, outer: &Path) -> bool {
+    let norm = |p: &Path| {
+        let absolute = if p.is_absolute() {
+            p.to_owned()
+        } else {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_owned())
+        };
+        // Canonicalise the longest existing ancestor, then re-append the rest.
+        let mut existing = absolute.as_path();
+        let mut rest = Vec::new();
+        while !existing.exists() {
+            match (existing.parent(), existing.file_name()) {
+                (Some(parent), Some(name)) => {
+                    rest.push(name.to_owned());
+                    existing = parent;
+                }
+                _ => break,
+            }
+        }
+        let mut out = existing
+            .canonicalize()
+            .unwrap_or_else(|_| existing.to_owned());
+        for part in rest.iter().rev() {
+            out.push(part);
+        }
+        out
+    };
+    norm(inner).starts_with(norm(outer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_in_database_urls_are_hidden() {
+        assert_eq!(
+            redact_url("postgres://passa:s3cret@db:5432/passa"),
+            "postgres://passa:***@db:5432/passa"
+        );
+        assert_eq!(
+            redact_url("postgres://passa@db/passa"),
+            "postgres://passa@db/passa"
+        );
+        assert_eq!(redact_url("sqlite://passa.db"), "sqlite://passa.db");
+    }
+
+    #[test]
+    fn relative_sqlite_paths_live_in_the_data_directory() {
+        assert_eq!(
+            resolve_url("sqlite://passa.db", Path::new("/srv/passa")),
+            "sqlite:///srv/passa/passa.db"
+        );
+        assert_eq!(
+            resolve_url("sqlite:///var/x.db", Path::new("/srv/passa")),
+            "sqlite:///var/x.db"
+        );
+        assert_eq!(
+            resolve_url("postgres://h/db", Path::new("/srv/passa")),
+            "postgres://h/db"
+        );
+    }
+
+    #[test]
+    fn a_key_file_inside_the_data_directory_is_detected() {
+        assert!(is_inside(
+            Path::new("/srv/passa/keys/k"),
+            Path::new("/srv/passa")
+        ));
+        assert!(!is_inside(
+            Path::new("/etc/passa/k"),
+            Path::new("/srv/passa")
+        ));
+        assert!(!is_inside(
+            Path::new("/srv/passa2/k"),
+            Path::new("/srv/passa")
+        ));
+    }
+}

@@ -48,7 +48,6 @@ fn now() -> Timestamp {
 fn load_keys(path: &Path) -> anyhow::Result<KeyFile> {
     let keys = KeyFile::load(path)?;
     if KeyFile::is_shared(path) {
-        tracing::warn!("the key file can be read by other users; run chmod 600 on it");
         eprintln!(
             "warning: {} can be read by other users; run `chmod 600` on it",
             path.display()
@@ -107,12 +106,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(ExportCommand::People) => {
             let (passa, _, _) = open(&cli).await?;
             let tenant = passa.tenant(cli.tenant.as_deref()).await?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            passa
-                .export_people(tenant.id, &mut out, "cli", now())
-                .await?;
-            out.flush().context("writing to stdout")?;
+            let mut out = ClosedPipe::new(std::io::BufWriter::new(std::io::stdout().lock()));
+            let written = passa.export_people(tenant.id, &mut out, "cli", now()).await;
+            let flushed = out.flush();
+            if out.closed {
+                // The reader went away (`passa export people | head`): not an error of ours.
+                return Ok(());
+            }
+            written?;
+            flushed.context("writing to stdout")?;
             Ok(())
         }
         Command::Backup(BackupCommand::Create { out }) => backup_create(&cli, out).await,
@@ -144,6 +146,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+    }
+}
+
+/// A writer that remembers whether its reader closed the pipe.
+struct ClosedPipe<W> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> ClosedPipe<W> {
+    fn new(inner: W) -> Self {
+        Self {
+            inner,
+            closed: false,
+        }
+    }
+
+    fn note<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.closed = true;
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for ClosedPipe<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.note(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.inner.flush();
+        self.note(result)
     }
 }
 

@@ -54,6 +54,20 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the HTTP server
     Serve(ServeArgs),
+    /// Check shifts against the working-time rules (ATL, AB): exit 0 none, 1 violations, 2 bad input
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// JSON file with timezone, profile, day_break, people and shifts; - reads stdin
+    pub file: String,
+    /// Output: one JSON object, or a readable table
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: crate::check::Format,
+    /// Language of the table's explanations (JSON always carries both)
+    #[arg(long, value_enum, default_value = "sv")]
+    pub lang: crate::check::Lang,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,7 +14,8 @@ use passa_vault::{BackupRecipients, KeyFile};
 
 use crate::BadInput;
 use crate::args::{
-    BackupCommand, Cli, Command, DemoArgs, ExportCommand, ImportCommand, InitArgs, TenantCommand,
+    BackupCommand, CheckArgs, Cli, Command, DemoArgs, ExportCommand, ImportCommand, InitArgs,
+    TenantCommand,
 };
 use crate::config::{
     CONFIG_FILE, Config, default_data_dir, default_key_file, is_inside, redact_url, resolve_url,
@@ -138,6 +139,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             backup_restore(&cli, file, init).await
         }
         Command::Demo(args) => demo(&cli, args).await,
+        Command::Check(args) => check(args),
         Command::Serve(args) => {
             let (passa, config, _) = open(&cli).await?;
             serve(
@@ -183,6 +185,31 @@ impl<W: Write> Write for ClosedPipe<W> {
         let result = self.inner.flush();
         self.note(result)
     }
+}
+
+fn check(args: &CheckArgs) -> anyhow::Result<()> {
+    let text = if args.file == "-" {
+        std::io::read_to_string(std::io::stdin()).context("reading stdin")?
+    } else {
+        match std::fs::read_to_string(&args.file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(BadInput(format!("{} does not exist", args.file)).into());
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(BadInput(format!("{} is not UTF-8 text", args.file)).into());
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {}", args.file)),
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let outcome = crate::check::run(&text, args.format, args.lang, &mut out)?;
+    out.flush().context("writing to stdout")?;
+    if outcome.violations > 0 {
+        return Err(crate::Exit(1).into());
+    }
+    Ok(())
 }
 
 async fn init(cli: &Cli, args: &InitArgs) -> anyhow::Result<Passa> {

@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout)] // Printing to stdout is what a command-line tool is for.
 
 mod args;
+mod check;
 mod commands;
 mod config;
 mod progress;
@@ -15,7 +16,15 @@ use clap::Parser;
 #[error("{0}")]
 pub struct BadInput(pub String);
 
+/// Ends the command with this exit code and no message (its output said it all).
+#[derive(Debug, thiserror::Error)]
+#[error("exit {0}")]
+pub struct Exit(pub u8);
+
 fn exit_code(error: &anyhow::Error) -> u8 {
+    if let Some(Exit(code)) = error.downcast_ref::<Exit>() {
+        return *code;
+    }
     let bad_input = error.chain().any(|cause| {
         cause.is::<BadInput>()
             || cause
@@ -51,6 +60,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<Exit>() => ExitCode::from(exit_code(&error)),
         Err(error) => {
             // One line: the error and its causes.
             let message: Vec<String> = error.chain().map(ToString::to_string).collect();

@@ -56,6 +56,32 @@ pub enum Command {
     Serve(ServeArgs),
     /// Check shifts against the working-time rules (ATL, AB): exit 0 none, 1 violations, 2 bad input
     Check(CheckArgs),
+    /// Optimise a roster for a benchmark instance (Curtois & Qu format), or evaluate one
+    Solve(SolveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SolveArgs {
+    /// The instance file
+    pub instance: std::path::PathBuf,
+    /// Seconds to search
+    #[arg(long, value_name = "SECONDS", required_unless_present = "evaluate")]
+    pub time_limit: Option<f64>,
+    /// Search threads [default: the number of cores]
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Seed: the same seed and thread count give the same search
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where to write the roster (one line per employee: EmployeeID,s0,…)
+    #[arg(long, value_name = "ROSTER", required_unless_present = "evaluate")]
+    pub out: Option<std::path::PathBuf>,
+    /// Evaluate this roster instead of searching: prints the objective or the broken constraints
+    #[arg(long, value_name = "ROSTER", conflicts_with_all = ["time_limit", "out"])]
+    pub evaluate: Option<std::path::PathBuf>,
+    /// Stop each thread after this many moves, whatever the time (reproducible runs)
+    #[arg(long, hide = true)]
+    pub max_iterations: Option<u64>,
 }
 
 #[derive(Debug, Args)]

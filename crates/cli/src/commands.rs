@@ -140,6 +140,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo(&cli, args).await,
         Command::Check(args) => check(args),
+        Command::Solve(args) => crate::solve::run(args),
         Command::Serve(args) => {
             let (passa, config, _) = open(&cli).await?;
             serve(

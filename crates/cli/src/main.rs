@@ -6,6 +6,7 @@ mod check;
 mod commands;
 mod config;
 mod progress;
+mod solve;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,81 @@
+//! The problem: days, shift types, employees with contract limits, requests and cover.
+
+/// A kind of shift: its id, length, and the shift types that may not follow it the next day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftType {
+    pub id: String,
+    pub minutes: u32,
+    /// Indexes of shift types that may not be worked the day after this one.
+    pub cannot_follow: Vec<usize>,
+}
+
+/// An employee's contract as the benchmark states it. A `max_shifts` of 0 for a shift type
+/// means the employee cannot work it (that is how skills are expressed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employee {
+    pub id: String,
+    /// Per shift type.
+    pub max_shifts: Vec<u32>,
+    pub max_minutes: u32,
+    pub min_minutes: u32,
+    pub max_consecutive: u32,
+    pub min_consecutive: u32,
+    pub min_days_off: u32,
+    pub max_weekends: u32,
+    /// Per day: a fixed day off.
+    pub days_off: Vec<bool>,
+}
+
+/// A request for (on) or against (off) a shift on a day, with its weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    pub employee: usize,
+    pub day: usize,
+    pub shift: usize,
+    pub weight: u32,
+}
+
+/// How many are needed on a shift of a day, and the cost per person under and over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cover {
+    pub requirement: u32,
+    pub weight_under: u32,
+    pub weight_over: u32,
+}
+
+/// A whole problem. Day 0 is a Monday; weekend `w` is days `7w+5` and `7w+6`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub days: usize,
+    pub shift_types: Vec<ShiftType>,
+    pub employees: Vec<Employee>,
+    pub on_requests: Vec<Request>,
+    pub off_requests: Vec<Request>,
+    /// `cover[day * shift_types.len() + shift]`.
+    pub cover: Vec<Cover>,
+    /// Assignments fixed by the caller: (employee, day, shift or day off).
+    pub pinned: Vec<(usize, usize, Option<usize>)>,
+}
+
+impl Problem {
+    pub fn cover(&self, day: usize, shift: usize) -> Cover {
+        self.cover
+            .get(day * self.shift_types.len() + shift)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    pub fn weekends(&self) -> usize {
+        self.days / 7
+    }
+
+    /// Whether `shift` may be worked the day after `previous`.
+    pub fn may_follow(&self, previous: usize, shift: usize) -> bool {
+        self.shift_types
+            .get(previous)
+            .is_none_or(|p| !p.cannot_follow.contains(&shift))
+    }
+}
+
+/// A roster: for each employee, each day's shift type index or `None` for a day off.
+pub type Roster = Vec<Vec<Option<usize>>>;

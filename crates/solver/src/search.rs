@@ -1,0 +1,683 @@
+//! The search: simulated annealing over a penalised objective with delta evaluation.
+//!
+//! Hard constraints are penalised (weight [`HARD`] per unit) so the search can cross
+//! infeasible ground; the best feasible roster found is kept. Moves: change one day, swap
+//! one day between two employees (cover unchanged), swap a block of days between two
+//! employees, and set a block of days for one employee. Each move re-costs only the
+//! employees it touches and the cover cells it changes.
+//!
+//! Determinism: each thread follows a trajectory fixed by the seed and its index; the
+//! temperature depends on the iteration count, never on the clock. The time limit only
+//! decides where the trajectories stop, so an iteration limit gives identical results.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::{Problem, Roster, evaluate};
+
+/// Penalty per unit of hard violation. Lower weights (tried: 30–300) let the penalised
+/// optimum sit on infeasible ground and the search never returns; the best feasible roster
+/// is kept apart either way.
+const HARD: i64 = 1_000;
+/// Starting temperature of each cooling cycle, in objective units (a cover shortfall is 100).
+const T_START: f64 = 150.0;
+const T_END: f64 = 0.3;
+pub(crate) const OFF: i8 = -1;
+
+/// Extra hard rules supplied by the caller (in product use: the working-time rules). Gets an
+/// employee's whole row (shift type index per day, `None` off) and returns how many
+/// violations it holds.
+pub trait HardRule: Send + Sync {
+    fn violations(&self, employee: usize, row: &[Option<usize>]) -> u32;
+}
+
+/// Reports the best objective as it improves.
+pub trait Progress: Send + Sync {
+    fn improved(&self, objective: i64, elapsed: Duration);
+}
+
+#[derive(Clone)]
+pub struct SolveOptions {
+    pub time_limit: Duration,
+    /// Stop each thread after this many moves (for reproducible runs); `None`: time only.
+    pub max_iterations: Option<u64>,
+    pub threads: usize,
+    pub seed: u64,
+    pub hard_rule: Option<Arc<dyn HardRule>>,
+    pub progress: Option<Arc<dyn Progress>>,
+    /// A roster to start from (replanning); `None` starts with everyone off.
+    pub start: Option<Roster>,
+}
+
+impl std::fmt::Debug for SolveOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SolveOptions")
+            .field("time_limit", &self.time_limit)
+            .field("max_iterations", &self.max_iterations)
+            .field("threads", &self.threads)
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        Self {
+            time_limit: Duration::from_secs(10),
+            max_iterations: None,
+            threads: 1,
+            seed: 1,
+            hard_rule: None,
+            progress: None,
+            start: None,
+        }
+    }
+}
+
+/// The best roster found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Solution {
+    pub roster: Roster,
+    /// The exact objective (from the evaluator) when feasible.
+    pub objective: i64,
+    pub feasible: bool,
+    pub iterations: u64,
+}
+
+/// Precomputed per-problem tables.
+pub(crate) struct Tables<'a> {
+    pub(crate) p: &'a Problem,
+    /// `request[(e * days + d) * types + t]`: soft cost of e working t on d (on-requests
+    /// for other shifts and off-requests for t); `request_off[e * days + d]`: cost of e
+    /// being off on d.
+    pub(crate) request: Vec<i64>,
+    pub(crate) request_off: Vec<i64>,
+    /// Values a cell may take: off, or a shift type the employee can work, unless fixed.
+    allowed: Vec<Vec<i8>>,
+    pinned: Vec<bool>,
+    pub(crate) types: usize,
+    pub(crate) days: usize,
+    hard_rule: Option<Arc<dyn HardRule>>,
+}
+
+impl<'a> Tables<'a> {
+    fn new(p: &'a Problem, hard_rule: Option<Arc<dyn HardRule>>) -> Self {
+        let (days, types, n) = (p.days, p.shift_types.len(), p.employees.len());
+        let mut request = vec![0i64; n * days * types];
+        let mut request_off = vec![0i64; n * days];
+        for r in &p.on_requests {
+            // Not working shift t costs the weight, whatever else is worked.
+            request_off[r.employee * days + r.day] += i64::from(r.weight);
+            for t in (0..types).filter(|t| *t != r.shift) {
+                request[(r.employee * days + r.day) * types + t] += i64::from(r.weight);
+            }
+        }
+        for r in &p.off_requests {
+            request[(r.employee * days + r.day) * types + r.shift] += i64::from(r.weight);
+        }
+        let mut pinned = vec![false; n * days];
+        for &(e, d, _) in &p.pinned {
+            if e < n && d < days {
+                pinned[e * days + d] = true;
+            }
+        }
+        let allowed = p
+            .employees
+            .iter()
+            .map(|emp| {
+                std::iter::once(OFF)
+                    .chain(
+                        (0..types)
+                            .filter(|t| emp.max_shifts.get(*t).copied().unwrap_or(0) > 0)
+                            .map(|t| t as i8),
+                    )
+                    .collect()
+            })
+            .collect();
+        Self {
+            p,
+            request,
+            request_off,
+            allowed,
+            pinned,
+            types,
+            days,
+            hard_rule,
+        }
+    }
+
+    /// (hard units, soft cost) of one employee's row.
+    fn employee_cost(&self, e: usize, row: &[i8]) -> (i64, i64) {
+        let emp = &self.p.employees[e];
+        let h = self.days;
+        let mut hard = 0i64;
+        let mut soft = 0i64;
+        let mut counts = [0u32; 64];
+        let mut minutes = 0u32;
+        let mut weekends = 0u32;
+        for (d, &v) in row.iter().enumerate() {
+            if v == OFF {
+                soft += self.request_off[e * h + d];
+                continue;
+            }
+            let t = v as usize;
+            soft += self.request[(e * h + d) * self.types + t];
+            counts[t.min(63)] += 1;
+            minutes += self.p.shift_types[t].minutes;
+            if emp.days_off[d] {
+                hard += 1;
+            }
+            if d + 1 < h && row[d + 1] != OFF && !self.p.may_follow(t, row[d + 1] as usize) {
+                hard += 1;
+            }
+        }
+        for w in 0..h / 7 {
+            if row[7 * w + 5] != OFF || row[7 * w + 6] != OFF {
+                weekends += 1;
+            }
+        }
+        hard += i64::from(weekends.saturating_sub(emp.max_weekends));
+        for (t, max) in emp.max_shifts.iter().enumerate().take(64) {
+            hard += i64::from(counts[t].saturating_sub(*max));
+        }
+        if minutes > emp.max_minutes {
+            hard += i64::from((minutes - emp.max_minutes).div_ceil(60));
+        }
+        if minutes < emp.min_minutes {
+            hard += i64::from((emp.min_minutes - minutes).div_ceil(60));
+        }
+        // Runs of work and of days off.
+        let mut start = 0;
+        while start < h {
+            let working = row[start] != OFF;
+            let mut end = start;
+            while end < h && (row[end] != OFF) == working {
+                end += 1;
+            }
+            let len = (end - start) as u32;
+            let inside = start > 0 && end < h;
+            if working {
+                hard += i64::from(len.saturating_sub(emp.max_consecutive));
+                if inside {
+                    hard += i64::from(emp.min_consecutive.saturating_sub(len));
+                }
+            } else if inside {
+                hard += i64::from(emp.min_days_off.saturating_sub(len));
+            }
+            start = end;
+        }
+        if let Some(rule) = &self.hard_rule {
+            let as_options: Vec<Option<usize>> = row
+                .iter()
+                .map(|v| (*v != OFF).then_some(*v as usize))
+                .collect();
+            hard += i64::from(rule.violations(e, &as_options));
+        }
+        (hard, soft)
+    }
+
+    pub(crate) fn cover_cost(&self, d: usize, t: usize, n: i64) -> i64 {
+        let c = self.p.cover(d, t);
+        let req = i64::from(c.requirement);
+        i64::from(c.weight_under) * (req - n).max(0) + i64::from(c.weight_over) * (n - req).max(0)
+    }
+}
+
+/// One trajectory's current state.
+struct State {
+    rows: Vec<Vec<i8>>,
+    emp: Vec<(i64, i64)>,
+    count: Vec<i64>,
+    hard: i64,
+    soft: i64,
+}
+
+impl State {
+    fn new(t: &Tables<'_>, rows: Vec<Vec<i8>>) -> Self {
+        let emp: Vec<(i64, i64)> = rows
+            .iter()
+            .enumerate()
+            .map(|(e, r)| t.employee_cost(e, r))
+            .collect();
+        let mut count = vec![0i64; t.days * t.types];
+        for r in &rows {
+            for (d, v) in r.iter().enumerate() {
+                if *v != OFF {
+                    count[d * t.types + *v as usize] += 1;
+                }
+            }
+        }
+        let cover: i64 = (0..t.days)
+            .flat_map(|d| (0..t.types).map(move |s| (d, s)))
+            .map(|(d, s)| t.cover_cost(d, s, count[d * t.types + s]))
+            .sum();
+        let hard = emp.iter().map(|c| c.0).sum();
+        let soft = emp.iter().map(|c| c.1).sum::<i64>() + cover;
+        Self {
+            rows,
+            emp,
+            count,
+            hard,
+            soft,
+        }
+    }
+
+    fn total(&self) -> i64 {
+        self.soft + HARD * self.hard
+    }
+}
+
+/// A proposed change: new values for some cells.
+struct Move {
+    cells: Vec<(usize, usize, i8)>,
+}
+
+fn propose(t: &Tables<'_>, s: &State, rng: &mut StdRng, buf: &mut Move) -> bool {
+    buf.cells.clear();
+    let n = s.rows.len();
+    let h = t.days;
+    let free = |e: usize, d: usize| !t.pinned[e * h + d];
+    match rng.random_range(0..100u32) {
+        0..40 => {
+            let (e, d) = (rng.random_range(0..n), rng.random_range(0..h));
+            let options = &t.allowed[e];
+            let v = options[rng.random_range(0..options.len())];
+            if !free(e, d) || v == s.rows[e][d] {
+                return false;
+            }
+            buf.cells.push((e, d, v));
+        }
+        40..75 => {
+            if n < 2 {
+                return false;
+            }
+            let (a, b, d) = (
+                rng.random_range(0..n),
+                rng.random_range(0..n),
+                rng.random_range(0..h),
+            );
+            if a == b || !free(a, d) || !free(b, d) || s.rows[a][d] == s.rows[b][d] {
+                return false;
+            }
+            buf.cells.push((a, d, s.rows[b][d]));
+            buf.cells.push((b, d, s.rows[a][d]));
+        }
+        75..90 => {
+            if n < 2 {
+                return false;
+            }
+            let (a, b) = (rng.random_range(0..n), rng.random_range(0..n));
+            let len = rng.random_range(2..=7usize).min(h);
+            let d0 = rng.random_range(0..=h - len);
+            if a == b {
+                return false;
+            }
+            for d in d0..d0 + len {
+                if !free(a, d) || !free(b, d) {
+                    return false;
+                }
+                if s.rows[a][d] != s.rows[b][d] {
+                    buf.cells.push((a, d, s.rows[b][d]));
+                    buf.cells.push((b, d, s.rows[a][d]));
+                }
+            }
+        }
+        _ => {
+            let e = rng.random_range(0..n);
+            let len = rng.random_range(2..=5usize).min(h);
+            let d0 = rng.random_range(0..=h - len);
+            let options = &t.allowed[e];
+            let v = options[rng.random_range(0..options.len())];
+            for d in d0..d0 + len {
+                if free(e, d) && s.rows[e][d] != v {
+                    buf.cells.push((e, d, v));
+                }
+            }
+        }
+    }
+    !buf.cells.is_empty()
+}
+
+/// Every this many moves, one employee's row is rebuilt by the row programme instead.
+const DP_EVERY: u64 = 65_536;
+
+/// Proposes the best row for a random employee, given everyone else.
+fn propose_row(t: &Tables<'_>, s: &State, rng: &mut StdRng, buf: &mut Move, cap: usize) -> bool {
+    buf.cells.clear();
+    let e = rng.random_range(0..s.rows.len());
+    let others = counts_without(t, &s.count, &s.rows[e]);
+    let costs = crate::dp::cell_costs(t, e, &others);
+    let Some(row) = crate::dp::best_row(t, e, &costs, cap) else {
+        return false;
+    };
+    for (d, v) in row.iter().enumerate() {
+        if *v != s.rows[e][d] {
+            buf.cells.push((e, d, *v));
+        }
+    }
+    !buf.cells.is_empty()
+}
+
+/// The change in (hard, soft) if the move were made; leaves the state as it was.
+fn delta(
+    t: &Tables<'_>,
+    s: &mut State,
+    m: &Move,
+    touched: &mut Vec<usize>,
+    new_costs: &mut Vec<(i64, i64)>,
+) -> (i64, i64) {
+    touched.clear();
+    for (e, _, _) in &m.cells {
+        if !touched.contains(e) {
+            touched.push(*e);
+        }
+    }
+    let mut cover_delta = 0i64;
+    // Apply to rows and counts, measure, then undo.
+    let mut old: Vec<i8> = Vec::with_capacity(m.cells.len());
+    for &(e, d, v) in &m.cells {
+        let prev = s.rows[e][d];
+        old.push(prev);
+        if prev != OFF {
+            let i = d * t.types + prev as usize;
+            cover_delta += t.cover_cost(d, prev as usize, s.count[i] - 1)
+                - t.cover_cost(d, prev as usize, s.count[i]);
+            s.count[i] -= 1;
+        }
+        if v != OFF {
+            let i = d * t.types + v as usize;
+            cover_delta += t.cover_cost(d, v as usize, s.count[i] + 1)
+                - t.cover_cost(d, v as usize, s.count[i]);
+            s.count[i] += 1;
+        }
+        s.rows[e][d] = v;
+    }
+    new_costs.clear();
+    let (mut dh, mut ds) = (0, cover_delta);
+    for e in touched.iter() {
+        let c = t.employee_cost(*e, &s.rows[*e]);
+        dh += c.0 - s.emp[*e].0;
+        ds += c.1 - s.emp[*e].1;
+        new_costs.push(c);
+    }
+    for (&(e, d, v), prev) in m.cells.iter().zip(old).rev() {
+        if v != OFF {
+            s.count[d * t.types + v as usize] -= 1;
+        }
+        if prev != OFF {
+            s.count[d * t.types + prev as usize] += 1;
+        }
+        s.rows[e][d] = prev;
+    }
+    (dh, ds)
+}
+
+fn apply(
+    t: &Tables<'_>,
+    s: &mut State,
+    m: &Move,
+    touched: &[usize],
+    new_costs: &[(i64, i64)],
+    dh: i64,
+    ds: i64,
+) {
+    for &(e, d, v) in &m.cells {
+        let prev = s.rows[e][d];
+        if prev != OFF {
+            s.count[d * t.types + prev as usize] -= 1;
+        }
+        if v != OFF {
+            s.count[d * t.types + v as usize] += 1;
+        }
+        s.rows[e][d] = v;
+    }
+    for (e, c) in touched.iter().zip(new_costs) {
+        s.emp[*e] = *c;
+    }
+    s.hard += dh;
+    s.soft += ds;
+}
+
+/// A greedy start: day by day, each shift's requirement filled by the employees who can
+/// take it without breaking rotation, type, minute or run limits, those furthest below their
+/// minimum minutes and with the cheapest requests first. The search repairs the rest.
+#[allow(clippy::needless_range_loop)] // `s` indexes several tables at once.
+fn construct(t: &Tables<'_>, mut rows: Vec<Vec<i8>>) -> Vec<Vec<i8>> {
+    let p = t.p;
+    let n = p.employees.len();
+    let mut minutes = vec![0u32; n];
+    let mut counts = vec![vec![0u32; t.types]; n];
+    for d in 0..t.days {
+        for s in 0..t.types {
+            let assigned = rows.iter().filter(|r| r[d] == s as i8).count() as u32;
+            let need = p.cover(d, s).requirement.saturating_sub(assigned);
+            if need == 0 {
+                continue;
+            }
+            let mut candidates: Vec<usize> = (0..n)
+                .filter(|&e| {
+                    let emp = &p.employees[e];
+                    let run = (0..d).rev().take_while(|k| rows[e][*k] != OFF).count() as u32;
+                    rows[e][d] == OFF
+                        && !t.pinned[e * t.days + d]
+                        && !emp.days_off[d]
+                        && counts[e][s] < emp.max_shifts.get(s).copied().unwrap_or(0)
+                        && minutes[e] + p.shift_types[s].minutes <= emp.max_minutes
+                        && run < emp.max_consecutive
+                        && (d == 0
+                            || rows[e][d - 1] == OFF
+                            || p.may_follow(rows[e][d - 1] as usize, s))
+                })
+                .collect();
+            candidates.sort_by_key(|&e| {
+                let short = i64::from(p.employees[e].min_minutes) - i64::from(minutes[e]);
+                (-short, t.request[(e * t.days + d) * t.types + s], e)
+            });
+            for &e in candidates.iter().take(need as usize) {
+                rows[e][d] = s as i8;
+                minutes[e] += p.shift_types[s].minutes;
+                counts[e][s] += 1;
+            }
+        }
+    }
+    rows
+}
+
+/// Cover counts of everyone but `e`.
+fn counts_without(t: &Tables<'_>, count: &[i64], row: &[i8]) -> Vec<i64> {
+    let mut others = count.to_vec();
+    for (d, v) in row.iter().enumerate() {
+        if *v != OFF {
+            others[d * t.types + *v as usize] -= 1;
+        }
+    }
+    others
+}
+
+/// Labels kept per day in the row programme: all of them on short horizons, fewer on long.
+fn dp_cap(t: &Tables<'_>) -> usize {
+    (400_000 / (t.days * (t.types + 1))).clamp(300, 20_000)
+}
+
+/// Rebuilds each employee's row as the best one given the others, twice over.
+fn construct_rows(t: &Tables<'_>, mut rows: Vec<Vec<i8>>) -> Vec<Vec<i8>> {
+    let cap = dp_cap(t);
+    for _ in 0..2 {
+        let state = State::new(t, rows.clone());
+        let mut count = state.count;
+        for e in 0..rows.len() {
+            let others = counts_without(t, &count, &rows[e]);
+            let costs = crate::dp::cell_costs(t, e, &others);
+            if let Some(row) = crate::dp::best_row(t, e, &costs, cap) {
+                count = others;
+                for (d, v) in row.iter().enumerate() {
+                    if *v != OFF {
+                        count[d * t.types + *v as usize] += 1;
+                    }
+                }
+                rows[e] = row;
+            }
+        }
+    }
+    rows
+}
+
+fn to_roster(rows: &[Vec<i8>]) -> Roster {
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| (*v != OFF).then_some(*v as usize))
+                .collect()
+        })
+        .collect()
+}
+
+struct Shared {
+    best: Mutex<Option<i64>>,
+    started: Instant,
+    progress: Option<Arc<dyn Progress>>,
+    stop: AtomicBool,
+}
+
+/// One thread's annealing; returns its best (penalised total, rows, iterations).
+fn anneal(
+    t: &Tables<'_>,
+    start: Vec<Vec<i8>>,
+    seed: u64,
+    options: &SolveOptions,
+    shared: &Shared,
+) -> (i64, Vec<Vec<i8>>, u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut s = State::new(t, start);
+    // The best feasible roster (by soft cost), and failing any, the least infeasible.
+    let mut best_feasible: Option<(i64, Vec<Vec<i8>>)> =
+        (s.hard == 0).then(|| (s.soft, s.rows.clone()));
+    let mut least_bad = (s.total(), s.rows.clone());
+    let n = t.p.employees.len().max(1) as u64;
+    // One cooling cycle; after it the search restarts from the best roster, a little cooler.
+    let cycle = (4_000 * n * t.days as u64).clamp(200_000, 20_000_000);
+    let (t_start, t_end) = (T_START, T_END);
+    let mut m = Move { cells: Vec::new() };
+    let (mut touched, mut new_costs) = (Vec::new(), Vec::new());
+    let dp_cap = dp_cap(t);
+    let mut iteration: u64 = 0;
+    loop {
+        if iteration.is_multiple_of(1024)
+            && (shared.stop.load(Ordering::Relaxed)
+                || options.max_iterations.is_some_and(|max| iteration >= max)
+                || (options.max_iterations.is_none()
+                    && shared.started.elapsed() >= options.time_limit))
+        {
+            break;
+        }
+        let round = iteration / cycle;
+        let phase = (iteration % cycle) as f64 / cycle as f64;
+        let heat = t_start / (1.0 + round as f64).sqrt();
+        let temperature = heat * (t_end / heat).powf(phase);
+        if iteration > 0 && iteration.is_multiple_of(cycle) {
+            let restart = best_feasible.as_ref().map_or(&least_bad.1, |b| &b.1);
+            s = State::new(t, restart.clone());
+        }
+        iteration += 1;
+        let proposed = if iteration.is_multiple_of(DP_EVERY) {
+            propose_row(t, &s, &mut rng, &mut m, dp_cap)
+        } else {
+            propose(t, &s, &mut rng, &mut m)
+        };
+        if !proposed {
+            continue;
+        }
+        let (dh, ds) = delta(t, &mut s, &m, &mut touched, &mut new_costs);
+        let d = HARD * dh + ds;
+        if d <= 0 || rng.random_bool((-(d as f64) / temperature).exp().min(1.0)) {
+            apply(t, &mut s, &m, &touched, &new_costs, dh, ds);
+            if s.hard == 0 {
+                if best_feasible.as_ref().is_none_or(|b| s.soft < b.0) {
+                    best_feasible = Some((s.soft, s.rows.clone()));
+                    report(shared, s.soft);
+                }
+            } else if best_feasible.is_none() && s.total() < least_bad.0 {
+                least_bad = (s.total(), s.rows.clone());
+            }
+        }
+    }
+    let (best_total, best_rows) = match best_feasible {
+        Some((soft, rows)) => (soft, rows),
+        // Infeasible results rank after every feasible one.
+        None => (i64::MAX / 2 + least_bad.0.min(i64::MAX / 4), least_bad.1),
+    };
+    (best_total, best_rows, iteration)
+}
+
+fn report(shared: &Shared, objective: i64) {
+    if let Ok(mut best) = shared.best.lock()
+        && best.is_none_or(|b| objective < b)
+    {
+        *best = Some(objective);
+        if let Some(p) = &shared.progress {
+            p.improved(objective, shared.started.elapsed());
+        }
+    }
+}
+
+/// Searches for the roster with the lowest objective within the limits.
+pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
+    let tables = Tables::new(problem, options.hard_rule.clone());
+    let given = options.start.is_some();
+    let mut start: Vec<Vec<i8>> = match &options.start {
+        Some(r) => r
+            .iter()
+            .map(|row| row.iter().map(|v| v.map_or(OFF, |t| t as i8)).collect())
+            .collect(),
+        None => vec![vec![OFF; problem.days]; problem.employees.len()],
+    };
+    // Pinned cells take their values before anything else.
+    for &(e, d, v) in &problem.pinned {
+        if let Some(cell) = start.get_mut(e).and_then(|r| r.get_mut(d)) {
+            *cell = v.map_or(OFF, |t| t as i8);
+        }
+    }
+    if !given {
+        start = construct(&tables, start);
+        start = construct_rows(&tables, start);
+    }
+    let shared = Shared {
+        best: Mutex::new(None),
+        started: Instant::now(),
+        progress: options.progress.clone(),
+        stop: AtomicBool::new(false),
+    };
+    let threads = options.threads.max(1);
+    let results: Vec<(i64, Vec<Vec<i8>>, u64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                let (tables, shared, start) = (&tables, &shared, start.clone());
+                let seed = options
+                    .seed
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    .wrapping_add(i as u64);
+                scope.spawn(move || anneal(tables, start, seed, options, shared))
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let iterations = results.iter().map(|r| r.2).sum();
+    // Lowest total; ties go to the lowest thread index, so the choice is deterministic.
+    let best = results
+        .into_iter()
+        .min_by_key(|r| r.0)
+        .map(|r| r.1)
+        .unwrap_or_default();
+    let roster = to_roster(&best);
+    let evaluation = evaluate(problem, &roster);
+    Solution {
+        objective: evaluation.objective,
+        feasible: evaluation.feasible(),
+        roster,
+        iterations,
+    }
+}

@@ -90,8 +90,8 @@ pub(crate) fn best_row(
     let min_off = emp.min_days_off.max(1) as u16;
     let mut days: Vec<Vec<Label>> = Vec::with_capacity(t.days);
     let mut first = Vec::new();
-    for v in 0..width {
-        let Some(c) = costs[v] else { continue };
+    for (v, cost) in costs.iter().take(width).enumerate() {
+        let Some(c) = *cost else { continue };
         let mut label = Label {
             cost: c,
             last: if v < t.types { v as i8 } else { OFF },

@@ -509,8 +509,8 @@ fn construct_rows(t: &Tables<'_>, mut rows: Vec<Vec<i8>>) -> Vec<Vec<i8>> {
     for _ in 0..2 {
         let state = State::new(t, rows.clone());
         let mut count = state.count;
-        for e in 0..rows.len() {
-            let others = counts_without(t, &count, &rows[e]);
+        for (e, current) in rows.iter_mut().enumerate() {
+            let others = counts_without(t, &count, current);
             let costs = crate::dp::cell_costs(t, e, &others);
             if let Some(row) = crate::dp::best_row(t, e, &costs, cap) {
                 count = others;
@@ -519,7 +519,7 @@ fn construct_rows(t: &Tables<'_>, mut rows: Vec<Vec<i8>>) -> Vec<Vec<i8>> {
                         count[d * t.types + *v as usize] += 1;
                     }
                 }
-                rows[e] = row;
+                *current = row;
             }
         }
     }

@@ -3,7 +3,8 @@
 //! Hard constraints are penalised (weight [`HARD`] per unit) so the search can cross
 //! infeasible ground; the best feasible roster found is kept. Moves: change one day, swap
 //! one day between two employees (cover unchanged), swap a block of days between two
-//! employees, and set a block of days for one employee. Each move re-costs only the
+//! employees, set a block of days for one employee, and now and then rebuild one employee's
+//! whole row as the best one given the others (`dp.rs`). Each move re-costs only the
 //! employees it touches and the cover cells it changes.
 //!
 //! Determinism: each thread follows a trajectory fixed by the seed and its index; the
@@ -343,7 +344,7 @@ fn propose(t: &Tables<'_>, s: &State, rng: &mut StdRng, buf: &mut Move) -> bool 
 }
 
 /// Every this many moves, one employee's row is rebuilt by the row programme instead.
-const DP_EVERY: u64 = 65_536;
+const DP_EVERY: u64 = 8_192;
 
 /// Proposes the best row for a random employee, given everyone else.
 fn propose_row(t: &Tables<'_>, s: &State, rng: &mut StdRng, buf: &mut Move, cap: usize) -> bool {
@@ -500,30 +501,7 @@ fn counts_without(t: &Tables<'_>, count: &[i64], row: &[i8]) -> Vec<i64> {
 
 /// Labels kept per day in the row programme: all of them on short horizons, fewer on long.
 fn dp_cap(t: &Tables<'_>) -> usize {
-    (400_000 / (t.days * (t.types + 1))).clamp(300, 20_000)
-}
-
-/// Rebuilds each employee's row as the best one given the others, twice over.
-fn construct_rows(t: &Tables<'_>, mut rows: Vec<Vec<i8>>) -> Vec<Vec<i8>> {
-    let cap = dp_cap(t);
-    for _ in 0..2 {
-        let state = State::new(t, rows.clone());
-        let mut count = state.count;
-        for (e, current) in rows.iter_mut().enumerate() {
-            let others = counts_without(t, &count, current);
-            let costs = crate::dp::cell_costs(t, e, &others);
-            if let Some(row) = crate::dp::best_row(t, e, &costs, cap) {
-                count = others;
-                for (d, v) in row.iter().enumerate() {
-                    if *v != OFF {
-                        count[d * t.types + *v as usize] += 1;
-                    }
-                }
-                *current = row;
-            }
-        }
-    }
-    rows
+    (10_000 / (t.days * (t.types + 1))).clamp(50, 2_000)
 }
 
 fn to_roster(rows: &[Vec<i8>]) -> Roster {
@@ -643,7 +621,6 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
     }
     if !given {
         start = construct(&tables, start);
-        start = construct_rows(&tables, start);
     }
     let shared = Shared {
         best: Mutex::new(None),

@@ -254,13 +254,17 @@ impl Passa {
                 .get(row.unit.as_str())
                 .copied()
                 .ok_or(AppError::NotFound("unit".into()))?;
-            let mut comps: Vec<CompetenceId> = row
+            let mut comps: Vec<CompetenceId> = Vec::with_capacity(row.competences.len());
+            // In the order given, each once: an export gives them back as they came.
+            for c in row
                 .competences
                 .iter()
                 .filter_map(|c| competences.get(c.as_str()).copied())
-                .collect();
-            comps.sort();
-            comps.dedup();
+            {
+                if !comps.contains(&c) {
+                    comps.push(c);
+                }
+            }
             people.push(SealedPerson {
                 id,
                 data_key_id: key.id(),
@@ -403,12 +407,11 @@ impl Passa {
                 Some(sealed) => open("email", sealed)?,
                 None => Zeroizing::new(String::new()),
             };
-            let mut comp_names: Vec<&str> = p
+            let comp_names: Vec<&str> = p
                 .competences
                 .iter()
                 .filter_map(|c| competences.get(c).map(Label::as_str))
                 .collect();
-            comp_names.sort_unstable();
             let percent = EmploymentPercent::from_hundredths(u32::from(p.employment_hundredths))
                 .map_err(|e| AppError::Store(StoreError::Corrupt(e.to_string())))?;
             writer

@@ -46,7 +46,7 @@ async fn import_then_export_gives_the_rows_back_with_phones_in_e164() -> TestRes
         assert_eq!(
             exported,
             csv(&[
-                "A100,Åsa,Lindström,+46701234567,asa.l@kommun.se,Ekbacken,Delegering|Undersköterska,75,staff",
+                "A100,Åsa,Lindström,+46701234567,asa.l@kommun.se,Ekbacken,Undersköterska|Delegering,75,staff",
                 "V200,\"Ali, Jr\",O'Brien,+46707654321,,Hemtjänst Norr,,50,substitute",
             ])
         );

@@ -88,6 +88,7 @@ pub(crate) fn best_row(
         return None;
     }
     let min_off = emp.min_days_off.max(1) as u16;
+    let longest = p.shift_types.iter().map(|s| s.minutes).max().unwrap_or(0);
     let mut days: Vec<Vec<Label>> = Vec::with_capacity(t.days);
     let mut first = Vec::new();
     for (v, cost) in costs.iter().take(width).enumerate() {
@@ -181,9 +182,33 @@ pub(crate) fn best_row(
                 kept.push(l);
             }
         }
+        // Exact: a label that cannot reach the minimum minutes any more is dead.
+        let remaining = (t.days - 1 - d) as u32;
+        kept.retain(|l| l.minutes + remaining * longest >= emp.min_minutes);
         if kept.len() > cap {
-            kept.sort_by_key(|l| l.cost);
-            kept.truncate(cap);
+            // First one label per key, the cheapest.
+            kept.dedup_by(|later, earlier| later.key() == earlier.key());
+        }
+        if kept.len() > cap {
+            // Keep the cheapest labels of every minutes total, not just the cheapest overall:
+            // cutting by cost alone can drop every row that still reaches the minimum minutes.
+            kept.sort_by_key(|l| (l.minutes, l.cost));
+            let groups = kept
+                .windows(2)
+                .filter(|w| w[0].minutes != w[1].minutes)
+                .count()
+                + 1;
+            let per_group = (cap / groups).max(1);
+            let mut seen = 0;
+            let mut current = u32::MAX;
+            kept.retain(|l| {
+                if l.minutes != current {
+                    current = l.minutes;
+                    seen = 0;
+                }
+                seen += 1;
+                seen <= per_group
+            });
         }
         days.push(kept);
     }

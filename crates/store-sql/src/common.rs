@@ -96,15 +96,15 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;
-                let links = |table: &'static str, col: &'static str| {
+                let links = |table: &'static str, col: &'static str, order: &'static str| {
                     format!(
                         "SELECT person_id, {col} FROM {table} WHERE tenant_id = $1 AND person_id IN \
                          (SELECT id FROM people WHERE tenant_id = $1 AND ($2 IS NULL OR phone_idx = $2)) \
-                         ORDER BY person_id, {col}"
+                         ORDER BY person_id, {order}"
                     )
                 };
                 let mut competences: HashMap<i64, Vec<CompetenceId>> = HashMap::new();
-                for row in sqlx::query(AssertSqlSafe(links("person_competences", "competence_id")))
+                for row in sqlx::query(AssertSqlSafe(links("person_competences", "competence_id", "position")))
                     .bind(tenant.get())
                     .bind(phone.clone())
                     .fetch_all(&self.pool)
@@ -115,7 +115,7 @@ macro_rules! impl_store {
                     competences.entry(p).or_default().push(CompetenceId::new(c));
                 }
                 let mut trained: HashMap<i64, Vec<UnitId>> = HashMap::new();
-                for row in sqlx::query(AssertSqlSafe(links("trained_at", "unit_id")))
+                for row in sqlx::query(AssertSqlSafe(links("trained_at", "unit_id", "unit_id")))
                     .bind(tenant.get())
                     .bind(phone)
                     .fetch_all(&self.pool)
@@ -414,17 +414,22 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_err)?;
                 }
-                let comp_links: Vec<(i64, i64)> = batch
+                let comp_links: Vec<(i64, i64, i64)> = batch
                     .people
                     .iter()
-                    .flat_map(|p| p.competences.iter().map(move |c| (p.id.get(), c.get())))
+                    .flat_map(|p| {
+                        p.competences
+                            .iter()
+                            .zip(0i64..)
+                            .map(move |(c, position)| (p.id.get(), c.get(), position))
+                    })
                     .collect();
                 for chunk in comp_links.chunks(CHUNK) {
                     QueryBuilder::<Db>::new(
-                        "INSERT INTO person_competences (tenant_id, person_id, competence_id) ",
+                        "INSERT INTO person_competences (tenant_id, person_id, competence_id, position) ",
                     )
-                    .push_values(chunk, |mut b, (p, c)| {
-                        b.push_bind(t).push_bind(*p).push_bind(*c);
+                    .push_values(chunk, |mut b, (p, c, position)| {
+                        b.push_bind(t).push_bind(*p).push_bind(*c).push_bind(*position);
                     })
                     .build()
                     .execute(&mut *tx)

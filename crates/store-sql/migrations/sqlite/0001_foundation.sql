@@ -84,10 +84,12 @@ CREATE TABLE people (
 CREATE INDEX people_phone_idx ON people (tenant_id, phone_idx);
 CREATE INDEX people_email_idx ON people (tenant_id, email_idx);
 
+-- `position` keeps the order the competences were given in, so an export gives them back.
 CREATE TABLE person_competences (
     tenant_id INTEGER NOT NULL,
     person_id INTEGER NOT NULL,
     competence_id INTEGER NOT NULL,
+    position INTEGER NOT NULL,
     PRIMARY KEY (person_id, competence_id),
     FOREIGN KEY (tenant_id, person_id) REFERENCES people (tenant_id, id) ON DELETE CASCADE,
     FOREIGN KEY (tenant_id, competence_id) REFERENCES competences (tenant_id, id)

@@ -93,8 +93,9 @@ pub(crate) const TABLES: &[TableSpec] = &[
             ("tenant_id", Int),
             ("person_id", Int),
             ("competence_id", Int),
+            ("position", Int),
         ],
-        order_by: "person_id, competence_id",
+        order_by: "person_id, position",
     },
     TableSpec {
         name: "trained_at",

@@ -17,6 +17,18 @@ macro_rules! redacted_debug {
     )*};
 }
 
+/// The input trimmed, if it is 1 to `max` characters long.
+fn trimmed<'a>(field: &'static str, input: &'a str, max: usize) -> Result<&'a str, DomainError> {
+    let value = input.trim();
+    if value.is_empty() {
+        return Err(DomainError::Empty { field });
+    }
+    if value.chars().count() > max {
+        return Err(DomainError::TooLong { field, max });
+    }
+    Ok(value)
+}
+
 /// A phone number in E.164 form (`+46701234567`).
 ///
 /// Accepts Swedish national forms (`070-123 45 67`), international ones with `+` or `00`
@@ -108,16 +120,7 @@ impl Email {
     const MAX: usize = 254;
 
     pub fn parse(input: &str) -> Result<Self, DomainError> {
-        let value = input.trim();
-        if value.is_empty() {
-            return Err(DomainError::Empty { field: Self::FIELD });
-        }
-        if value.chars().count() > Self::MAX {
-            return Err(DomainError::TooLong {
-                field: Self::FIELD,
-                max: Self::MAX,
-            });
-        }
+        let value = trimmed(Self::FIELD, input, Self::MAX)?;
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(DomainError::BadCharacter { field: Self::FIELD });
         }
@@ -161,16 +164,7 @@ impl PersonName {
     const MAX: usize = 100;
 
     pub fn parse(field: &'static str, input: &str) -> Result<Self, DomainError> {
-        let value = input.trim();
-        if value.is_empty() {
-            return Err(DomainError::Empty { field });
-        }
-        if value.chars().count() > Self::MAX {
-            return Err(DomainError::TooLong {
-                field,
-                max: Self::MAX,
-            });
-        }
+        let value = trimmed(field, input, Self::MAX)?;
         let allowed = |c: char| {
             c.is_alphabetic()
                 || c.is_numeric()
@@ -197,16 +191,7 @@ impl EmployeeNumber {
     const MAX: usize = 32;
 
     pub fn parse(input: &str) -> Result<Self, DomainError> {
-        let value = input.trim();
-        if value.is_empty() {
-            return Err(DomainError::Empty { field: Self::FIELD });
-        }
-        if value.chars().count() > Self::MAX {
-            return Err(DomainError::TooLong {
-                field: Self::FIELD,
-                max: Self::MAX,
-            });
-        }
+        let value = trimmed(Self::FIELD, input, Self::MAX)?;
         if !value
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'))
@@ -355,16 +340,7 @@ impl Label {
     const MAX: usize = 100;
 
     pub fn parse(field: &'static str, input: &str) -> Result<Self, DomainError> {
-        let value = input.trim();
-        if value.is_empty() {
-            return Err(DomainError::Empty { field });
-        }
-        if value.chars().count() > Self::MAX {
-            return Err(DomainError::TooLong {
-                field,
-                max: Self::MAX,
-            });
-        }
+        let value = trimmed(field, input, Self::MAX)?;
         if value.chars().any(|c| c.is_control() || c == '|') {
             return Err(DomainError::BadCharacter { field });
         }

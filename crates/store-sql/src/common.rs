@@ -38,6 +38,21 @@ macro_rules! impl_store {
             Label::parse(what, &v).map_err(|e| StoreError::Corrupt(e.to_string()))
         }
 
+        /// Inserts `rows` in multi-row statements of at most [`CHUNK`] rows each.
+        async fn insert_rows<T>(
+            tx: &mut sqlx::Transaction<'_, Db>,
+            prefix: &str,
+            rows: &[T],
+            bind: impl Fn(&mut sqlx::query_builder::Separated<'_, Db, &'static str>, &T),
+        ) -> Result<(), StoreError> {
+            for chunk in rows.chunks(CHUNK) {
+                let mut q = QueryBuilder::<Db>::new(prefix);
+                q.push_values(chunk, |mut b, row| bind(&mut b, row));
+                q.build().execute(&mut **tx).await.map_err(map_err)?;
+            }
+            Ok(())
+        }
+
         async fn append_audit(
             tx: &mut sqlx::Transaction<'_, Db>,
             tenant: TenantId,
@@ -352,46 +367,31 @@ macro_rules! impl_store {
             async fn import_people(&self, tenant: TenantId, batch: &PeopleBatch) -> Result<(), StoreError> {
                 let t = tenant.get();
                 let mut tx = begin_write(&self.pool).await?;
-                for chunk in batch.new_units.chunks(CHUNK) {
-                    QueryBuilder::<Db>::new("INSERT INTO units (id, tenant_id, name) ")
-                        .push_values(chunk, |mut b, (id, name)| {
+                insert_rows(&mut tx, "INSERT INTO units (id, tenant_id, name) ", &batch.new_units, |b, (id, name)| {
                             b.push_bind(id.get()).push_bind(t).push_bind(name.as_str().to_owned());
-                        })
-                        .build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                }
-                for chunk in batch.new_competences.chunks(CHUNK) {
-                    QueryBuilder::<Db>::new("INSERT INTO competences (id, tenant_id, name) ")
-                        .push_values(chunk, |mut b, (id, name)| {
+                        }).await?;
+                insert_rows(&mut tx, "INSERT INTO competences (id, tenant_id, name) ", &batch.new_competences, |b, (id, name)| {
                             b.push_bind(id.get()).push_bind(t).push_bind(name.as_str().to_owned());
-                        })
-                        .build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                }
-                for chunk in batch.people.chunks(CHUNK) {
-                    QueryBuilder::<Db>::new(
-                        "INSERT INTO data_keys (id, tenant_id, tenant_key_version, ciphertext) ",
-                    )
-                    .push_values(chunk, |mut b, p| {
+                        }).await?;
+                insert_rows(
+                    &mut tx,
+                    "INSERT INTO data_keys (id, tenant_id, tenant_key_version, ciphertext) ",
+                    &batch.people,
+                    |b, p| {
                         b.push_bind(p.data_key_id.get())
                             .push_bind(t)
                             .push_bind(i64::from(p.data_key.wrapped_by))
                             .push_bind(to_bin(&p.data_key.ciphertext));
-                    })
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    QueryBuilder::<Db>::new(
-                        "INSERT INTO people (id, tenant_id, data_key_id, kind, home_unit_id, \
-                         employment_hundredths, weekly_minutes, employee_number, given_name, \
-                         family_name, phone, email, employee_number_idx, phone_idx, email_idx, created_at) ",
-                    )
-                    .push_values(chunk, |mut b, p| {
+                    },
+                )
+                .await?;
+                insert_rows(
+                    &mut tx,
+                    "INSERT INTO people (id, tenant_id, data_key_id, kind, home_unit_id, \
+                     employment_hundredths, weekly_minutes, employee_number, given_name, \
+                     family_name, phone, email, employee_number_idx, phone_idx, email_idx, created_at) ",
+                    &batch.people,
+                    |b, p| {
                         b.push_bind(p.id.get())
                             .push_bind(t)
                             .push_bind(p.data_key_id.get())
@@ -408,12 +408,9 @@ macro_rules! impl_store {
                             .push_bind(to_bin(&p.phone_index))
                             .push_bind(p.email_index.as_deref().map(to_bin))
                             .push_bind(batch.created_at.clone());
-                    })
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
+                    },
+                )
+                .await?;
                 let comp_links: Vec<(i64, i64, i64)> = batch
                     .people
                     .iter()
@@ -424,33 +421,17 @@ macro_rules! impl_store {
                             .map(move |(c, position)| (p.id.get(), c.get(), position))
                     })
                     .collect();
-                for chunk in comp_links.chunks(CHUNK) {
-                    QueryBuilder::<Db>::new(
-                        "INSERT INTO person_competences (tenant_id, person_id, competence_id, position) ",
-                    )
-                    .push_values(chunk, |mut b, (p, c, position)| {
+                insert_rows(&mut tx, "INSERT INTO person_competences (tenant_id, person_id, competence_id, position) ", &comp_links, |b, (p, c, position)| {
                         b.push_bind(t).push_bind(*p).push_bind(*c).push_bind(*position);
-                    })
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
+                    }).await?;
                 let unit_links: Vec<(i64, i64)> = batch
                     .people
                     .iter()
                     .flat_map(|p| p.trained_at.iter().map(move |u| (p.id.get(), u.get())))
                     .collect();
-                for chunk in unit_links.chunks(CHUNK) {
-                    QueryBuilder::<Db>::new("INSERT INTO trained_at (tenant_id, person_id, unit_id) ")
-                        .push_values(chunk, |mut b, (p, u)| {
+                insert_rows(&mut tx, "INSERT INTO trained_at (tenant_id, person_id, unit_id) ", &unit_links, |b, (p, u)| {
                             b.push_bind(t).push_bind(*p).push_bind(*u);
-                        })
-                        .build()
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                }
+                        }).await?;
                 if let Some(entry) = &batch.audit {
                     append_audit(&mut tx, tenant, entry).await?;
                 }
@@ -472,11 +453,7 @@ macro_rules! impl_store {
             async fn save_planning(&self, tenant: TenantId, plan: &PlanningBatch) -> Result<(), StoreError> {
                 let t = tenant.get();
                 let mut tx = begin_write(&self.pool).await?;
-                for chunk in plan.shift_types.chunks(CHUNK) {
-                    QueryBuilder::<Db>::new(
-                        "INSERT INTO shift_types (id, tenant_id, unit_id, name, start_time, end_time, break_minutes) ",
-                    )
-                    .push_values(chunk, |mut b, s| {
+                insert_rows(&mut tx, "INSERT INTO shift_types (id, tenant_id, unit_id, name, start_time, end_time, break_minutes) ", &plan.shift_types, |b, s| {
                         b.push_bind(s.id.get())
                             .push_bind(t)
                             .push_bind(s.unit.get())
@@ -484,33 +461,15 @@ macro_rules! impl_store {
                             .push_bind(s.start.clone())
                             .push_bind(s.end.clone())
                             .push_bind(i64::from(s.break_minutes));
-                    })
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
-                for chunk in plan.periods.chunks(CHUNK) {
-                    QueryBuilder::<Db>::new(
-                        "INSERT INTO schedule_periods (id, tenant_id, unit_id, start_date, weeks) ",
-                    )
-                    .push_values(chunk, |mut b, p| {
+                    }).await?;
+                insert_rows(&mut tx, "INSERT INTO schedule_periods (id, tenant_id, unit_id, start_date, weeks) ", &plan.periods, |b, p| {
                         b.push_bind(p.id.get())
                             .push_bind(t)
                             .push_bind(p.unit.get())
                             .push_bind(p.start.clone())
                             .push_bind(i64::from(p.weeks));
-                    })
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
-                for chunk in plan.demand.chunks(CHUNK) {
-                    QueryBuilder::<Db>::new(
-                        "INSERT INTO demand (id, tenant_id, unit_id, date, shift_type_id, competence_id, min_staff, max_staff) ",
-                    )
-                    .push_values(chunk, |mut b, d| {
+                    }).await?;
+                insert_rows(&mut tx, "INSERT INTO demand (id, tenant_id, unit_id, date, shift_type_id, competence_id, min_staff, max_staff) ", &plan.demand, |b, d| {
                         b.push_bind(d.id)
                             .push_bind(t)
                             .push_bind(d.unit.get())
@@ -519,12 +478,7 @@ macro_rules! impl_store {
                             .push_bind(d.competence.get())
                             .push_bind(i64::from(d.min))
                             .push_bind(i64::from(d.max));
-                    })
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
+                    }).await?;
                 if let Some(entry) = &plan.audit {
                     append_audit(&mut tx, tenant, entry).await?;
                 }

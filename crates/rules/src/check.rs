@@ -60,7 +60,11 @@ impl Rules {
         }
         let months: BTreeSet<Date> = totals.months.keys().copied().collect();
         self.monthly(&totals, &months, &mut out);
-        out.sort_by(|a, b| (a.start, a.end, a.rule).cmp(&(b.start, b.end, b.rule)).then_with(|| a.cmp(b)));
+        out.sort_by(|a, b| {
+            (a.start, a.end, a.rule)
+                .cmp(&(b.start, b.end, b.rule))
+                .then_with(|| a.cmp(b))
+        });
         out
     }
 

@@ -673,8 +673,14 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
     let results: Vec<(i64, Vec<Vec<i8>>, u64)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|i| {
+                // Odd threads start from the row programme's roster, even ones from the
+                // greedy one: two different basins for the same time.
+                let own_start = match fallback.as_ref() {
+                    Some(f) if i % 2 == 1 => f.clone(),
+                    _ => start.clone(),
+                };
                 let (tables, shared, start, fallback) =
-                    (&tables, &shared, start.clone(), fallback.as_ref());
+                    (&tables, &shared, own_start, fallback.as_ref());
                 let seed = options
                     .seed
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15)

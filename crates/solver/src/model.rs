@@ -69,6 +69,30 @@ impl Problem {
         self.days / 7
     }
 
+    /// Whether every table has the size the days, shift types and employees call for.
+    /// The search handles at most 32 shift types.
+    pub fn is_well_formed(&self) -> bool {
+        let types = self.shift_types.len();
+        types <= 32
+            && self.cover.len() == self.days * types
+            && self
+                .shift_types
+                .iter()
+                .all(|s| s.cannot_follow.iter().all(|t| *t < types))
+            && self
+                .employees
+                .iter()
+                .all(|e| e.max_shifts.len() == types && e.days_off.len() == self.days)
+            && self
+                .on_requests
+                .iter()
+                .chain(&self.off_requests)
+                .all(|r| r.employee < self.employees.len() && r.day < self.days && r.shift < types)
+            && self.pinned.iter().all(|(e, d, t)| {
+                *e < self.employees.len() && *d < self.days && t.is_none_or(|t| t < types)
+            })
+    }
+
     /// Whether `shift` may be worked the day after `previous`.
     pub fn may_follow(&self, previous: usize, shift: usize) -> bool {
         self.shift_types

@@ -643,6 +643,14 @@ fn report(shared: &Shared, objective: i64) {
 pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
     // The time limit covers the construction too.
     let started = Instant::now();
+    if !problem.is_well_formed() {
+        return Solution {
+            roster: vec![vec![None; problem.days]; problem.employees.len()],
+            objective: 0,
+            feasible: false,
+            iterations: 0,
+        };
+    }
     let tables = Tables::new(problem, options.hard_rule.clone());
     let given = options.start.is_some();
     let mut start: Vec<Vec<i8>> = match &options.start {

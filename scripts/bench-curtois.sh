@@ -2,9 +2,10 @@
 # Runs `passa solve` on the Curtois & Qu instances and writes the results table into
 # docs/benchmarks.md (between the curtois markers).
 #
-# Usage: scripts/bench-curtois.sh [-i "1 2 3"] [-l "10 60"] [-s "1 2 3"] [-t THREADS]
+# Usage: scripts/bench-curtois.sh [-i "1 2 3"] [-l "10 60"] [-s "1 2 3"] [-t THREADS] [-m MARKER]
 #   -i instances (default 1..24), -l time limits in seconds (default "10 60"),
-#   -s seeds (default "1 2 3"; the median is reported), -t threads (default 2).
+#   -s seeds (default "1 2 3"; the median is reported), -t threads (default 2),
+#   -m the marker of the docs/benchmarks.md section to write (default curtois).
 # The benchmark folder is looked up at ../shared/benchmarks/curtois beside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,12 +13,14 @@ instances=$(seq 1 24 | tr '\n' ' ')
 limits="10 60"
 seeds="1 2 3"
 threads=2
-while getopts "i:l:s:t:" opt; do
+marker=curtois
+while getopts "i:l:s:t:m:" opt; do
   case $opt in
     i) instances=$OPTARG ;;
     l) limits=$OPTARG ;;
     s) seeds=$OPTARG ;;
     t) threads=$OPTARG ;;
+    m) marker=$OPTARG ;;
     *) exit 2 ;;
   esac
 done
@@ -71,24 +74,25 @@ sep="|---|---|---|"
 for limit in $limits; do header="$header Passa ${limit} s |"; sep="$sep---|"; done
 header="$header gap (last column) |"; sep="$sep---|"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
-table="<!-- curtois:start -->
-## Roster optimizer: Curtois & Qu instances
+table="<!-- $marker:start -->
+## Roster optimizer: Curtois & Qu instances, $(echo $limits | sed "s/ / s, /g") s
 
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), release build, $threads threads, median over seeds
-\`$seeds\`, with \`scripts/bench-curtois.sh -i \"$instances\" -l \"$limits\" -s \"$seeds\" -t $threads\`.
+\`$seeds\`, with \`scripts/bench-curtois.sh -i \"$instances\" -l \"$limits\" -s \"$seeds\" -t $threads -m $marker\`.
 Each roster was re-checked with \`passa solve --evaluate\`. Best known and lower bounds are from
 \`shared/benchmarks/curtois/best_known.csv\`.
 
 $header
 $sep
-$rows<!-- curtois:end -->"
-python3 - "$table" <<'PY'
+$rows<!-- $marker:end -->"
+python3 - "$table" "$marker" <<'PY'
 import re, sys
 path = "docs/benchmarks.md"
 text = open(path).read()
-block = sys.argv[1]
-if "<!-- curtois:start -->" in text:
-    text = re.sub(r"<!-- curtois:start -->.*?<!-- curtois:end -->", lambda _: block, text, flags=re.S)
+block, marker = sys.argv[1], sys.argv[2]
+start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+if start in text:
+    text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
 else:
     text = text.rstrip() + "\n\n" + block + "\n"
 open(path, "w").write(text)

@@ -108,19 +108,20 @@ impl PersonSchedule {
         let mut new = Vec::new();
         rules.local_rules(before, &mut old);
         rules.local_rules(&after, &mut new);
+        let (old_view, new_view) = (Sorted::new(before), Sorted::new(&after));
 
         if counts_for_rest(shift) {
             for d in rules.days_of(shift) {
-                rules.day_window(&Sorted::new(before), d, &mut old);
-                rules.day_window(&Sorted::new(&after), d, &mut new);
+                rules.day_window(&old_view, d, &mut old);
+                rules.day_window(&new_view, d, &mut new);
             }
         }
         // A week, window or month with no work cannot break a rule, so checking every one
         // the shift touches, before and after, gives exactly what a full check would add.
         let weeks: BTreeSet<i64> = rules.weeks_of(shift).into_iter().collect();
         for w in &weeks {
-            rules.weekly_rest(&Sorted::new(before), *w, &mut old);
-            rules.weekly_rest(&Sorted::new(&after), *w, &mut new);
+            rules.weekly_rest(&old_view, *w, &mut old);
+            rules.weekly_rest(&new_view, *w, &mut new);
         }
         let mut totals = self.totals.around(&weeks, rules, shift);
         rules.add_totals(&mut totals.after, shift, 1);

@@ -490,16 +490,6 @@ impl Rules {
     }
 }
 
-/// Full check of one person's shifts under the given settings and time zone.
-pub fn check_person(
-    settings: &Settings,
-    tz: TimeZone,
-    contract: &Contract,
-    shifts: &[Shift],
-) -> Vec<Violation> {
-    Rules::new(settings.clone(), tz).check(contract, shifts)
-}
-
 /// Work and on-call at the workplace break the daily rest; standby does not.
 pub(crate) fn counts_for_rest(s: &Shift) -> bool {
     matches!(s.kind, ShiftKind::Work | ShiftKind::OnCall)

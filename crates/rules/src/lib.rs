@@ -18,7 +18,7 @@ mod model;
 mod schedule;
 mod settings;
 
-pub use check::{Rules, check_person};
+pub use check::Rules;
 pub use model::{Contract, Detail, Explanation, RuleId, Shift, Violation};
 pub use schedule::PersonSchedule;
 pub use settings::{Profile, Settings};

@@ -186,7 +186,7 @@ pub fn parse_instance(text: &str) -> Result<Problem, ParseError> {
         on_requests,
         off_requests,
         cover,
-        pinned: Vec::new(),
+        ..Problem::default()
     })
 }
 

@@ -38,7 +38,13 @@ impl Label {
 
 /// Per-cell costs for employee `e`: `cost[d * (types + 1) + v]`, `v == types` for off;
 /// `None` where the value is not allowed.
-pub(crate) fn cell_costs(t: &Tables<'_>, e: usize, others: &[i64]) -> Vec<Option<i64>> {
+pub(crate) fn cell_costs(
+    t: &Tables<'_>,
+    e: usize,
+    others: &[i64],
+    others_skill: &[i64],
+) -> Vec<Option<i64>> {
+    let mut skill = others_skill.to_vec();
     let p = t.p;
     let emp = &p.employees[e];
     let width = t.types + 1;
@@ -65,7 +71,8 @@ pub(crate) fn cell_costs(t: &Tables<'_>, e: usize, others: &[i64]) -> Vec<Option
                     let n = others[d * t.types + s];
                     Some(
                         t.request[(e * t.days + d) * t.types + s] + t.cover_cost(d, s, n + 1)
-                            - t.cover_cost(d, s, n),
+                            - t.cover_cost(d, s, n)
+                            + t.skill_step(e, d, s, 1, &mut skill, false),
                     )
                 }
             };

@@ -208,5 +208,16 @@ pub fn evaluate(problem: &Problem, roster: &Roster) -> Evaluation {
                 + i64::from(c.weight_over) * (n - req).max(0);
         }
     }
+    for c in &problem.skill_cover {
+        let n = (0..roster.len())
+            .filter(|e| roster[*e][c.day] == Some(c.shift) && problem.has_skill(*e, c.skill))
+            .count() as i64;
+        objective += c.cost(n);
+    }
+    for &(e, d, weight) in &problem.work_requests {
+        if roster[e][d].is_none() {
+            objective += i64::from(weight);
+        }
+    }
     Evaluation { objective, hard }
 }

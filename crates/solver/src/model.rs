@@ -43,8 +43,30 @@ pub struct Cover {
     pub weight_over: u32,
 }
 
+/// How many of the people on a shift of a day must have a skill (a competence), and the
+/// cost per person short of `min` or beyond `max`. One person counts for every skill they
+/// have, so covers of different skills on the same shift may overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SkillCover {
+    pub day: usize,
+    pub shift: usize,
+    /// Index into each employee's skill bit set ([`Problem::skills`]); below 64.
+    pub skill: usize,
+    pub min: u32,
+    pub max: u32,
+    pub weight_under: u32,
+    pub weight_over: u32,
+}
+
+impl SkillCover {
+    pub fn cost(&self, n: i64) -> i64 {
+        i64::from(self.weight_under) * (i64::from(self.min) - n).max(0)
+            + i64::from(self.weight_over) * (n - i64::from(self.max)).max(0)
+    }
+}
+
 /// A whole problem. Day 0 is a Monday; weekend `w` is days `7w+5` and `7w+6`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Problem {
     pub days: usize,
     pub shift_types: Vec<ShiftType>,
@@ -55,6 +77,12 @@ pub struct Problem {
     pub cover: Vec<Cover>,
     /// Assignments fixed by the caller: (employee, day, shift or day off).
     pub pinned: Vec<(usize, usize, Option<usize>)>,
+    /// Per employee, a bit set of skills (bit `k` for skill `k`); empty when no
+    /// [`SkillCover`] is used. The benchmark expresses skills through `max_shifts` instead.
+    pub skills: Vec<u64>,
+    pub skill_cover: Vec<SkillCover>,
+    /// Requests to work some shift on a day, whichever: the weight is paid for a day off.
+    pub work_requests: Vec<(usize, usize, u32)>,
 }
 
 impl Problem {
@@ -91,6 +119,22 @@ impl Problem {
             && self.pinned.iter().all(|(e, d, t)| {
                 *e < self.employees.len() && *d < self.days && t.is_none_or(|t| t < types)
             })
+            && (self.skills.is_empty() || self.skills.len() == self.employees.len())
+            && self
+                .skill_cover
+                .iter()
+                .all(|c| c.day < self.days && c.shift < types && c.skill < 64)
+            && self
+                .work_requests
+                .iter()
+                .all(|(e, d, _)| *e < self.employees.len() && *d < self.days)
+    }
+
+    /// Whether employee `e` has skill `k`.
+    pub fn has_skill(&self, e: usize, k: usize) -> bool {
+        self.skills
+            .get(e)
+            .is_some_and(|s| k < 64 && s & (1 << k) != 0)
     }
 
     /// Whether `shift` may be worked the day after `previous`.

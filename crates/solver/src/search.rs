@@ -103,6 +103,8 @@ pub(crate) struct Tables<'a> {
     pub(crate) types: usize,
     pub(crate) days: usize,
     hard_rule: Option<Arc<dyn HardRule>>,
+    /// `skill_at[d * types + t]`: indexes of the skill covers on shift t of day d.
+    skill_at: Vec<Vec<usize>>,
 }
 
 impl<'a> Tables<'a> {
@@ -119,6 +121,17 @@ impl<'a> Tables<'a> {
         }
         for r in &p.off_requests {
             request[(r.employee * days + r.day) * types + r.shift] += i64::from(r.weight);
+        }
+        for &(e, d, weight) in &p.work_requests {
+            if e < n && d < days {
+                request_off[e * days + d] += i64::from(weight);
+            }
+        }
+        let mut skill_at = vec![Vec::new(); days * types];
+        for (i, c) in p.skill_cover.iter().enumerate() {
+            if c.day < days && c.shift < types {
+                skill_at[c.day * types + c.shift].push(i);
+            }
         }
         let mut pinned = vec![false; n * days];
         for &(e, d, _) in &p.pinned {
@@ -148,7 +161,32 @@ impl<'a> Tables<'a> {
             types,
             days,
             hard_rule,
+            skill_at,
         }
+    }
+
+    /// The change in skill-cover cost if employee `e` joins (`step` 1) or leaves (`step`
+    /// -1) shift `t` on day `d`, given the skill counts; with `update`, the counts follow.
+    pub(crate) fn skill_step(
+        &self,
+        e: usize,
+        d: usize,
+        t: usize,
+        step: i64,
+        counts: &mut [i64],
+        update: bool,
+    ) -> i64 {
+        let mut delta = 0;
+        for &i in &self.skill_at[d * self.types + t] {
+            let c = &self.p.skill_cover[i];
+            if self.p.has_skill(e, c.skill) {
+                delta += c.cost(counts[i] + step) - c.cost(counts[i]);
+                if update {
+                    counts[i] += step;
+                }
+            }
+        }
+        delta
     }
 
     /// (hard units, soft cost) of one employee's row.
@@ -233,6 +271,8 @@ struct State {
     rows: Vec<Vec<i8>>,
     emp: Vec<(i64, i64)>,
     count: Vec<i64>,
+    /// People with the skill on each skill cover's shift.
+    skill_count: Vec<i64>,
     hard: i64,
     soft: i64,
 }
@@ -245,23 +285,32 @@ impl State {
             .map(|(e, r)| t.employee_cost(e, r))
             .collect();
         let mut count = vec![0i64; t.days * t.types];
-        for r in &rows {
+        let mut skill_count = vec![0i64; t.p.skill_cover.len()];
+        for (e, r) in rows.iter().enumerate() {
             for (d, v) in r.iter().enumerate() {
                 if *v != OFF {
                     count[d * t.types + *v as usize] += 1;
+                    t.skill_step(e, d, *v as usize, 1, &mut skill_count, true);
                 }
             }
         }
         let cover: i64 = (0..t.days)
             .flat_map(|d| (0..t.types).map(move |s| (d, s)))
             .map(|(d, s)| t.cover_cost(d, s, count[d * t.types + s]))
-            .sum();
+            .sum::<i64>()
+            + t.p
+                .skill_cover
+                .iter()
+                .zip(&skill_count)
+                .map(|(c, n)| c.cost(*n))
+                .sum::<i64>();
         let hard = emp.iter().map(|c| c.0).sum();
         let soft = emp.iter().map(|c| c.1).sum::<i64>() + cover;
         Self {
             rows,
             emp,
             count,
+            skill_count,
             hard,
             soft,
         }
@@ -350,8 +399,8 @@ const DP_EVERY: u64 = 8_192;
 fn propose_row(t: &Tables<'_>, s: &State, rng: &mut StdRng, buf: &mut Move, cap: usize) -> bool {
     buf.cells.clear();
     let e = rng.random_range(0..s.rows.len());
-    let others = counts_without(t, &s.count, &s.rows[e]);
-    let costs = crate::dp::cell_costs(t, e, &others);
+    let (others, others_skill) = counts_without(t, e, &s.count, &s.skill_count, &s.rows[e]);
+    let costs = crate::dp::cell_costs(t, e, &others, &others_skill);
     let Some(row) = crate::dp::best_row(t, e, &costs, cap) else {
         return false;
     };
@@ -388,12 +437,14 @@ fn delta(
             cover_delta += t.cover_cost(d, prev as usize, s.count[i] - 1)
                 - t.cover_cost(d, prev as usize, s.count[i]);
             s.count[i] -= 1;
+            cover_delta += t.skill_step(e, d, prev as usize, -1, &mut s.skill_count, true);
         }
         if v != OFF {
             let i = d * t.types + v as usize;
             cover_delta += t.cover_cost(d, v as usize, s.count[i] + 1)
                 - t.cover_cost(d, v as usize, s.count[i]);
             s.count[i] += 1;
+            cover_delta += t.skill_step(e, d, v as usize, 1, &mut s.skill_count, true);
         }
         s.rows[e][d] = v;
     }
@@ -408,9 +459,11 @@ fn delta(
     for (&(e, d, v), prev) in m.cells.iter().zip(old).rev() {
         if v != OFF {
             s.count[d * t.types + v as usize] -= 1;
+            t.skill_step(e, d, v as usize, -1, &mut s.skill_count, true);
         }
         if prev != OFF {
             s.count[d * t.types + prev as usize] += 1;
+            t.skill_step(e, d, prev as usize, 1, &mut s.skill_count, true);
         }
         s.rows[e][d] = prev;
     }
@@ -430,9 +483,11 @@ fn apply(
         let prev = s.rows[e][d];
         if prev != OFF {
             s.count[d * t.types + prev as usize] -= 1;
+            t.skill_step(e, d, prev as usize, -1, &mut s.skill_count, true);
         }
         if v != OFF {
             s.count[d * t.types + v as usize] += 1;
+            t.skill_step(e, d, v as usize, 1, &mut s.skill_count, true);
         }
         s.rows[e][d] = v;
     }
@@ -488,15 +543,23 @@ fn construct(t: &Tables<'_>, mut rows: Vec<Vec<i8>>) -> Vec<Vec<i8>> {
     rows
 }
 
-/// Cover counts of everyone but `e`.
-fn counts_without(t: &Tables<'_>, count: &[i64], row: &[i8]) -> Vec<i64> {
+/// Cover and skill counts of everyone but `e`, whose row is `row`.
+fn counts_without(
+    t: &Tables<'_>,
+    e: usize,
+    count: &[i64],
+    skill_count: &[i64],
+    row: &[i8],
+) -> (Vec<i64>, Vec<i64>) {
     let mut others = count.to_vec();
+    let mut others_skill = skill_count.to_vec();
     for (d, v) in row.iter().enumerate() {
         if *v != OFF {
             others[d * t.types + *v as usize] -= 1;
+            t.skill_step(e, d, *v as usize, -1, &mut others_skill, true);
         }
     }
-    others
+    (others, others_skill)
 }
 
 /// Labels kept per day in the row programme: all of them on short horizons, fewer on long.
@@ -512,19 +575,22 @@ fn construct_rows(t: &Tables<'_>, mut rows: Vec<Vec<i8>>) -> Vec<Vec<i8>> {
     // of the rows that reach the minimum minutes.
     let size = t.days * (t.types + 1) * t.p.employees.len().max(1);
     let cap = (400_000_000 / size).clamp(50, 4_000);
-    let mut count = State::new(t, rows.clone()).count;
+    let state = State::new(t, rows.clone());
+    let (mut count, mut skill_count) = (state.count, state.skill_count);
     for (e, current) in rows.iter_mut().enumerate() {
-        let others = counts_without(t, &count, current);
-        let costs = crate::dp::cell_costs(t, e, &others);
+        let (others, others_skill) = counts_without(t, e, &count, &skill_count, current);
+        let costs = crate::dp::cell_costs(t, e, &others, &others_skill);
         // Pruning by cost can lose every feasible row; then any feasible row will do.
         let flat: Vec<Option<i64>> = costs.iter().map(|c| c.map(|_| 0)).collect();
         let found = crate::dp::best_row(t, e, &costs, cap)
             .or_else(|| crate::dp::best_row(t, e, &flat, cap));
         if let Some(row) = found {
             count = others;
+            skill_count = others_skill;
             for (d, v) in row.iter().enumerate() {
                 if *v != OFF {
                     count[d * t.types + *v as usize] += 1;
+                    t.skill_step(e, d, *v as usize, 1, &mut skill_count, true);
                 }
             }
             *current = row;

@@ -40,7 +40,7 @@ fn problem() -> Problem {
         on_requests: vec![],
         off_requests: vec![],
         cover: vec![Cover::default(); 14],
-        pinned: vec![],
+        ..Problem::default()
     }
 }
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use passa_solver::{
-    Cover, Employee, Problem, Request, Roster, ShiftType, SolveOptions, evaluate, solve,
+    Cover, Employee, Problem, Request, Roster, ShiftType, SkillCover, SolveOptions, evaluate, solve,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -54,8 +54,44 @@ fn tiny(seed: u64, n: usize, types: usize) -> Problem {
         on_requests,
         off_requests,
         cover,
-        pinned: vec![],
+        ..Problem::default()
     }
+}
+
+/// A tiny instance with the planning extras: two skills, skill cover and requests to work.
+fn tiny_with_skills(seed: u64, n: usize, types: usize) -> Problem {
+    let mut p = tiny(seed, n, types);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0xABCD);
+    p.skills = (0..n).map(|_| rng.random_range(0..4u64)).collect();
+    p.skill_cover = (0..7)
+        .flat_map(|d| (0..types).map(move |t| (d, t)))
+        .flat_map(|(d, t)| (0..2).map(move |k| (d, t, k)))
+        .filter_map(|(day, shift, skill)| {
+            if !rng.random_bool(0.4) {
+                return None;
+            }
+            let min = rng.random_range(0..2);
+            Some(SkillCover {
+                day,
+                shift,
+                skill,
+                min,
+                max: min + rng.random_range(0..2),
+                weight_under: 50,
+                weight_over: 2,
+            })
+        })
+        .collect();
+    p.work_requests = (0..3)
+        .map(|_| {
+            (
+                rng.random_range(0..n),
+                rng.random_range(0..7),
+                rng.random_range(1..5),
+            )
+        })
+        .collect();
+    p
 }
 
 /// The best feasible objective by trying every roster: every combination of the rows each
@@ -68,6 +104,9 @@ fn brute_force(p: &Problem) -> Option<i64> {
             employees: vec![p.employees[e].clone()],
             on_requests: vec![],
             off_requests: vec![],
+            skills: vec![],
+            skill_cover: vec![],
+            work_requests: vec![],
             ..p.clone()
         };
         (0..base.pow(7))
@@ -129,10 +168,11 @@ fn options(seed: u64) -> SolveOptions {
 #[test]
 fn tiny_instances_are_solved_to_optimality() {
     let mut checked = 0;
-    for seed in 0..12 {
-        let p = match seed % 3 {
+    for seed in 0..16 {
+        let p = match seed % 4 {
             0 => tiny(seed, 4, 1),
             1 => tiny(seed, 3, 1),
+            2 => tiny_with_skills(seed, 3, 1),
             _ => tiny(seed, 2, 2),
         };
         let optimum = brute_force(&p);

@@ -6,7 +6,10 @@
 use jiff::Timestamp;
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
-use passa_domain::{CompetenceId, SchedulePeriodId, ShiftTypeId, TenantId, UnitId, WeeklyMinutes};
+use passa_domain::{
+    CompetenceId, PersonId, PersonKind, SchedulePeriodId, ShiftTypeId, TenantId, UnitId,
+    WeeklyMinutes, Wish, WishKind,
+};
 use passa_store::{
     AuditEntry, DemandRecord, IdKind, PlanningBatch, SchedulePeriodRecord, ShiftTypeRecord,
 };
@@ -14,7 +17,7 @@ use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
 
-use crate::{AppError, ImportReport, Passa, Progress, stamp};
+use crate::{AppError, ImportReport, Passa, PeriodPlan, PlanningOptions, Progress, stamp};
 
 pub const DEMO_TENANT: &str = "Demo kommun";
 
@@ -26,6 +29,8 @@ pub struct DemoOptions {
     pub weeks: u8,
     pub seed: u64,
     pub time_zone: TimeZone,
+    /// Plan every unit's period with this; `None` leaves the periods unplanned.
+    pub planning: Option<PlanningOptions>,
 }
 
 impl Default for DemoOptions {
@@ -36,6 +41,7 @@ impl Default for DemoOptions {
             weeks: 4,
             seed: 2026,
             time_zone: TimeZone::get("Europe/Stockholm").unwrap_or(TimeZone::UTC),
+            planning: None,
         }
     }
 }
@@ -50,6 +56,9 @@ pub struct DemoReport {
     pub period_end: Date,
     pub shift_types: usize,
     pub demand_rows: usize,
+    /// Each unit's planned period, when planning was asked for.
+    pub plans: Vec<PeriodPlan>,
+    pub wishes: usize,
 }
 
 const UNITS: [(&str, bool); 5] = [
@@ -187,6 +196,41 @@ fn people_csv(options: &DemoOptions, rng: &mut StdRng) -> String {
     csv
 }
 
+/// Two or three wishes per member of staff: mostly days off, some shifts wanted.
+fn demo_wishes(
+    staff: &[(PersonId, UnitId)],
+    shift_types: &[(UnitId, ShiftTypeId)],
+    days: &[Date],
+    rng: &mut StdRng,
+) -> Vec<Wish> {
+    let mut out = Vec::new();
+    for (person, unit) in staff {
+        let own: Vec<ShiftTypeId> = shift_types
+            .iter()
+            .filter(|(u, _)| u == unit)
+            .map(|(_, s)| *s)
+            .collect();
+        for _ in 0..rng.random_range(2..=3) {
+            let Some(date) = days.choose(rng).copied() else {
+                continue;
+            };
+            let (kind, shift_type) = if rng.random_bool(0.7) {
+                (WishKind::Avoid, None)
+            } else {
+                (WishKind::Want, own.choose(rng).copied())
+            };
+            out.push(Wish {
+                person: *person,
+                date,
+                shift_type,
+                kind,
+                weight: rng.random_range(3..=8),
+            });
+        }
+    }
+    out
+}
+
 /// The first Monday at least 14 days after `today`: schedules are published two weeks ahead.
 fn period_start(today: Date) -> Date {
     let mut d = today.saturating_add(jiff::Span::new().days(14));
@@ -237,7 +281,8 @@ impl Passa {
         const SHIFTS: [(&str, &str, &str, u16); 3] = [
             ("Dag", "07:00", "15:30", 30),
             ("Kväll", "14:00", "22:00", 30),
-            ("Natt", "21:30", "07:15", 0),
+            // The break keeps the night within the five-hours-without-a-break rule.
+            ("Natt", "21:30", "07:15", 45),
         ];
         let shift_count = u32::try_from(units.len() * SHIFTS.len()).unwrap_or(u32::MAX);
         let first_shift = self
@@ -321,7 +366,7 @@ impl Passa {
                 },
             )
             .collect();
-        let report = DemoReport {
+        let mut report = DemoReport {
             tenant: tenant.id,
             people,
             units: units.iter().map(|u| u.name.to_string()).collect(),
@@ -329,6 +374,8 @@ impl Passa {
             period_end,
             shift_types: shift_types.len(),
             demand_rows: demand.len(),
+            plans: Vec::new(),
+            wishes: 0,
         };
         let plan = PlanningBatch {
             shift_types,
@@ -341,7 +388,28 @@ impl Passa {
                 detail: format!("period {start} to {period_end}"),
             }),
         };
+        let period_ids: Vec<SchedulePeriodId> = plan.periods.iter().map(|p| p.id).collect();
+        let shift_type_ids: Vec<(UnitId, ShiftTypeId)> =
+            plan.shift_types.iter().map(|s| (s.unit, s.id)).collect();
         self.store.save_planning(tenant.id, &plan).await?;
+        if let Some(planning) = &options.planning {
+            let staff: Vec<(PersonId, UnitId)> = self
+                .store
+                .people(tenant.id)
+                .await?
+                .into_iter()
+                .filter(|p| p.kind == PersonKind::Staff)
+                .map(|p| (p.id, p.home_unit))
+                .collect();
+            let wishes = demo_wishes(&staff, &shift_type_ids, &days, &mut rng);
+            report.wishes = wishes.len();
+            for period in period_ids {
+                report.plans.push(
+                    self.plan_period(tenant.id, period, &wishes, planning, now)
+                        .await?,
+                );
+            }
+        }
         Ok(report)
     }
 }

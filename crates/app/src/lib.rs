@@ -9,6 +9,7 @@ mod backup;
 mod demo;
 mod error;
 mod people;
+mod planning;
 mod progress;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use backup::{BackupSummary, read_backup, restore_backup, write_backup};
 pub use demo::{DEMO_TENANT, DemoOptions, DemoReport};
 pub use error::AppError;
 pub use people::{CSV_HEADER, ImportReport};
+pub use planning::{PeriodPlan, PlanningOptions};
 pub use progress::{NoProgress, Progress};
 
 /// The application: a store and the key file that opens it.

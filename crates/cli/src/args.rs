@@ -159,6 +159,9 @@ pub struct DemoArgs {
     /// Seed for the generated names and numbers
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
+    /// Seconds the optimizer spends on each unit's four weeks; 0 leaves them unplanned
+    #[arg(long, value_name = "SECONDS", default_value_t = 4)]
+    pub plan_seconds: u64,
     #[command(flatten)]
     pub server: ServeArgs,
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use jiff::Timestamp;
-use passa_app::{AppError, DEMO_TENANT, DemoOptions, Passa};
+use passa_app::{AppError, DEMO_TENANT, DemoOptions, Passa, PlanningOptions};
 use passa_domain::WeeklyMinutes;
 use passa_store::Store;
 use passa_vault::{BackupRecipients, KeyFile};
@@ -444,6 +444,17 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
             })?,
             ..DemoOptions::default()
         };
+        let options = DemoOptions {
+            // Municipal care works under the AB agreement.
+            planning: (args.plan_seconds > 0).then(|| PlanningOptions {
+                profile: passa_rules::Profile::Ab,
+                time_zone: options.time_zone.clone(),
+                time_limit: std::time::Duration::from_secs(args.plan_seconds),
+                threads: 2,
+                seed: args.seed,
+            }),
+            ..options
+        };
         let started = Instant::now();
         let report = passa.build_demo(&options, now(), &Bar::default()).await?;
         println!(
@@ -459,6 +470,7 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
             report.period_start,
             report.period_end
         );
+        print_demo_plans(&report);
     }
     let data_dir = paths.data_dir.display();
     let key_file = paths.key_file.display();
@@ -479,6 +491,62 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
         .await?;
     }
     Ok(())
+}
+
+/// The demo's plans: a line per unit and the whole municipality's figures.
+fn print_demo_plans(report: &passa_app::DemoReport) {
+    if report.plans.is_empty() {
+        return;
+    }
+    println!(
+        "Planned {} weeks for every unit under the AB rules, with {} staff wishes:",
+        report.plans.first().map_or(0, |p| p.weeks),
+        report.wishes
+    );
+    let spread = |s: passa_planner::Spread| format!("{}/{}/{}", s.min, s.median, s.max);
+    let (mut needed, mut covered, mut wishes, mut granted, mut violations) = (0, 0, 0, 0, 0);
+    for p in &report.plans {
+        let s = &p.plan.summary;
+        needed += s.needed;
+        covered += s.covered;
+        wishes += s.wishes;
+        granted += s.wishes_granted;
+        violations += s.violations;
+        println!(
+            "  {}: {} staff, {} shifts, cover {:.1} %, wishes granted {:.0} %, rule violations {}, \
+             nights per person {} and weekends {} (min/median/max)",
+            p.unit,
+            p.staff,
+            s.shifts,
+            s.cover_percent,
+            s.wishes_granted_percent,
+            s.violations,
+            spread(s.nights),
+            spread(s.weekends)
+        );
+        for short in p.plan.shortfalls.iter().take(2) {
+            println!("      {}", short.explanation.en);
+        }
+        if let Some(w) = p.plan.unmet_wishes.first() {
+            println!("      {}", w.explanation.en);
+        }
+    }
+    let percent = |a: u32, b: u32| {
+        if b == 0 {
+            100.0
+        } else {
+            100.0 * f64::from(a) / f64::from(b)
+        }
+    };
+    println!(
+        "  In all: cover {:.1} % ({covered} of {needed} people asked for), wishes granted {:.0} % \
+         ({granted} of {wishes}), rule violations {violations}.",
+        percent(covered, needed),
+        percent(
+            u32::try_from(granted).unwrap_or(0),
+            u32::try_from(wishes).unwrap_or(0)
+        ),
+    );
 }
 
 async fn serve(store: Arc<dyn Store>, bind: std::net::SocketAddr) -> anyhow::Result<()> {

@@ -131,7 +131,10 @@ fn backup_round_trip(env: &Env, restore_url: Option<String>) -> TestResult {
     let file = env.path("people.csv");
     std::fs::write(&file, people_csv(&people(200)))?;
     ok(env.passa(&["import", "people", file.to_str().unwrap_or_default()]))?;
-    ok(env.passa(&["demo"]))?;
+    // The demo plans every unit's four weeks; the backup then holds planned shifts too.
+    let demo = ok(env.passa(&["demo", "--plan-seconds", "1"]))?;
+    assert!(demo.contains("Planned 4 weeks for every unit"), "{demo}");
+    assert!(demo.contains("rule violations 0."), "{demo}");
     let backup = env.path("backup.age");
     let backup_arg = backup.to_str().unwrap_or_default();
     ok(env.passa(&["backup", "create", "--out", backup_arg]))?;

@@ -21,7 +21,8 @@ fn scan_setup(env: &Env) -> Result<(Vec<String>, String), Box<dyn std::error::Er
     ]))?;
     // The CSV is the operator's file, not Passa's: it is not part of what is scanned.
     std::fs::remove_file(&csv_path)?;
-    ok(env.passa(&["demo"]))?;
+    // Planned too: planned shifts hold ids and instants, never a name or number.
+    ok(env.passa(&["demo", "--plan-seconds", "1"]))?;
     let mut needles: Vec<String> = generated.iter().flat_map(common::Person::needles).collect();
     // The demo's people too: their e-mail addresses and phone numbers, read back by export.
     let demo = ok(env.passa(&["export", "people", "--tenant", "Demo kommun"]))?;

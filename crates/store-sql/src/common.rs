@@ -10,12 +10,13 @@ macro_rules! impl_store {
 
         use async_trait::async_trait;
         use passa_domain::{
-            Competence, CompetenceId, DataKeyId, Label, PersonId, PersonKind, TenantId, Unit,
-            UnitId,
+            Competence, CompetenceId, DataKeyId, Label, PersonId, PersonKind, SchedulePeriodId,
+            ShiftTypeId, TenantId, Unit, UnitId,
         };
         use passa_store::{
-            AuditEntry, AuditRecord, Dump, DumpValue, IdKind, NewTenant, PeopleBatch,
-            PlanningBatch, SealedPerson, Store, StoreError, StoredKey, TableDump, TenantCounts,
+            AuditEntry, AuditRecord, DemandRecord, Dump, DumpValue, IdKind, NewTenant,
+            PeopleBatch, PlannedShiftRecord, PlanningBatch, ScheduleBatch, SchedulePeriodRecord,
+            SealedPerson, ShiftTypeRecord, Store, StoreError, StoredKey, TableDump, TenantCounts,
             TenantRow,
         };
         use sqlx::{AssertSqlSafe, QueryBuilder, Row};
@@ -36,6 +37,10 @@ macro_rules! impl_store {
 
         fn label_of(v: String, what: &'static str) -> Result<Label, StoreError> {
             Label::parse(what, &v).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }
+
+        fn small(v: i64) -> Result<u16, StoreError> {
+            u16::try_from(v).map_err(|_| StoreError::Corrupt(format!("{v} out of range")))
         }
 
         /// Inserts `rows` in multi-row statements of at most [`CHUNK`] rows each.
@@ -485,6 +490,145 @@ macro_rules! impl_store {
                 tx.commit().await.map_err(map_err)
             }
 
+            async fn planning(&self, tenant: TenantId) -> Result<PlanningBatch, StoreError> {
+                let t = tenant.get();
+                let mut tx = begin_snapshot(&self.pool).await?;
+                let rows = sqlx::query(
+                    "SELECT id, unit_id, name, start_time, end_time, break_minutes FROM shift_types \
+                     WHERE tenant_id = $1 ORDER BY id",
+                )
+                .bind(t)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let shift_types = rows
+                    .into_iter()
+                    .map(|row| {
+                        Ok(ShiftTypeRecord {
+                            id: ShiftTypeId::new(row.try_get(0).map_err(map_err)?),
+                            unit: UnitId::new(row.try_get(1).map_err(map_err)?),
+                            name: label_of(row.try_get(2).map_err(map_err)?, "shift type")?,
+                            start: row.try_get(3).map_err(map_err)?,
+                            end: row.try_get(4).map_err(map_err)?,
+                            break_minutes: small(row.try_get(5).map_err(map_err)?)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let rows = sqlx::query(
+                    "SELECT id, unit_id, start_date, weeks FROM schedule_periods \
+                     WHERE tenant_id = $1 ORDER BY id",
+                )
+                .bind(t)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let periods = rows
+                    .into_iter()
+                    .map(|row| {
+                        Ok(SchedulePeriodRecord {
+                            id: SchedulePeriodId::new(row.try_get(0).map_err(map_err)?),
+                            unit: UnitId::new(row.try_get(1).map_err(map_err)?),
+                            start: row.try_get(2).map_err(map_err)?,
+                            weeks: u8::try_from(row.try_get::<i64, _>(3).map_err(map_err)?)
+                                .map_err(|_| StoreError::Corrupt("weeks out of range".into()))?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let rows = sqlx::query(
+                    "SELECT id, unit_id, date, shift_type_id, competence_id, min_staff, max_staff \
+                     FROM demand WHERE tenant_id = $1 ORDER BY id",
+                )
+                .bind(t)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let demand = rows
+                    .into_iter()
+                    .map(|row| {
+                        Ok(DemandRecord {
+                            id: row.try_get(0).map_err(map_err)?,
+                            unit: UnitId::new(row.try_get(1).map_err(map_err)?),
+                            date: row.try_get(2).map_err(map_err)?,
+                            shift_type: ShiftTypeId::new(row.try_get(3).map_err(map_err)?),
+                            competence: CompetenceId::new(row.try_get(4).map_err(map_err)?),
+                            min: small(row.try_get(5).map_err(map_err)?)?,
+                            max: small(row.try_get(6).map_err(map_err)?)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(PlanningBatch {
+                    shift_types,
+                    periods,
+                    demand,
+                    audit: None,
+                })
+            }
+
+            async fn save_schedule(&self, tenant: TenantId, batch: &ScheduleBatch) -> Result<(), StoreError> {
+                let t = tenant.get();
+                let mut tx = begin_write(&self.pool).await?;
+                sqlx::query("DELETE FROM planned_shifts WHERE tenant_id = $1 AND period_id = $2")
+                    .bind(t)
+                    .bind(batch.period.get())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                insert_rows(
+                    &mut tx,
+                    "INSERT INTO planned_shifts (id, tenant_id, period_id, unit_id, person_id, shift_type_id, date, start_at, end_at, pinned) ",
+                    &batch.shifts,
+                    |b, s| {
+                        b.push_bind(s.id)
+                            .push_bind(t)
+                            .push_bind(s.period.get())
+                            .push_bind(s.unit.get())
+                            .push_bind(s.person.get())
+                            .push_bind(s.shift_type.get())
+                            .push_bind(s.date.clone())
+                            .push_bind(s.start.clone())
+                            .push_bind(s.end.clone())
+                            .push_bind(i64::from(s.pinned));
+                    },
+                )
+                .await?;
+                if let Some(entry) = &batch.audit {
+                    append_audit(&mut tx, tenant, entry).await?;
+                }
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn schedule(
+                &self,
+                tenant: TenantId,
+                period: SchedulePeriodId,
+            ) -> Result<Vec<PlannedShiftRecord>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, period_id, unit_id, person_id, shift_type_id, date, start_at, end_at, pinned \
+                     FROM planned_shifts WHERE tenant_id = $1 AND period_id = $2 ORDER BY date, person_id",
+                )
+                .bind(tenant.get())
+                .bind(period.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                rows.into_iter()
+                    .map(|row| {
+                        Ok(PlannedShiftRecord {
+                            id: row.try_get(0).map_err(map_err)?,
+                            period: SchedulePeriodId::new(row.try_get(1).map_err(map_err)?),
+                            unit: UnitId::new(row.try_get(2).map_err(map_err)?),
+                            person: PersonId::new(row.try_get(3).map_err(map_err)?),
+                            shift_type: ShiftTypeId::new(row.try_get(4).map_err(map_err)?),
+                            date: row.try_get(5).map_err(map_err)?,
+                            start: row.try_get(6).map_err(map_err)?,
+                            end: row.try_get(7).map_err(map_err)?,
+                            pinned: row.try_get::<i64, _>(8).map_err(map_err)? != 0,
+                        })
+                    })
+                    .collect()
+            }
+
             async fn counts(&self, tenant: TenantId) -> Result<TenantCounts, StoreError> {
                 Ok(TenantCounts {
                     units: self.count("SELECT COUNT(*) FROM units WHERE tenant_id = $1", tenant).await?,
@@ -504,6 +648,9 @@ macro_rules! impl_store {
                         .count("SELECT COUNT(*) FROM shift_types WHERE tenant_id = $1", tenant)
                         .await?,
                     demand_rows: self.count("SELECT COUNT(*) FROM demand WHERE tenant_id = $1", tenant).await?,
+                    planned_shifts: self
+                        .count("SELECT COUNT(*) FROM planned_shifts WHERE tenant_id = $1", tenant)
+                        .await?,
                 })
             }
 

@@ -141,6 +141,22 @@ pub(crate) const TABLES: &[TableSpec] = &[
         order_by: "id",
     },
     TableSpec {
+        name: "planned_shifts",
+        columns: &[
+            ("id", Int),
+            ("tenant_id", Int),
+            ("period_id", Int),
+            ("unit_id", Int),
+            ("person_id", Int),
+            ("shift_type_id", Int),
+            ("date", Text),
+            ("start_at", Text),
+            ("end_at", Text),
+            ("pinned", Int),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
         name: "audit_log",
         columns: &[
             ("tenant_id", Int),

@@ -58,11 +58,18 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(map_err)?;
-        let migrator = sqlx::migrate::Migrator::with_migrations(vec![migration(
-            1,
-            "foundation",
-            include_str!("../migrations/sqlite/0001_foundation.sql"),
-        )]);
+        let migrator = sqlx::migrate::Migrator::with_migrations(vec![
+            migration(
+                1,
+                "foundation",
+                include_str!("../migrations/sqlite/0001_foundation.sql"),
+            ),
+            migration(
+                2,
+                "schedule",
+                include_str!("../migrations/sqlite/0002_schedule.sql"),
+            ),
+        ]);
         migrator.run(&pool).await.map_err(migrate_err)?;
         Ok(Self { pool })
     }

@@ -2,10 +2,14 @@
 
 use std::sync::Arc;
 
-use passa_domain::{CompetenceId, DataKeyId, Label, PersonId, PersonKind, TenantId, UnitId};
+use passa_domain::{
+    CompetenceId, DataKeyId, Label, PersonId, PersonKind, SchedulePeriodId, ShiftTypeId, TenantId,
+    UnitId,
+};
 use passa_store::{
-    AuditEntry, AuditRecord, IdKind, NewTenant, PeopleBatch, SealedPerson, Store, StoreError,
-    StoredKey,
+    AuditEntry, AuditRecord, DemandRecord, IdKind, NewTenant, PeopleBatch, PlannedShiftRecord,
+    PlanningBatch, ScheduleBatch, SchedulePeriodRecord, SealedPerson, ShiftTypeRecord, Store,
+    StoreError, StoredKey,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -250,6 +254,125 @@ async fn a_dump_restores_into_an_empty_database_and_only_there() -> TestResult {
             target.allocate_ids(IdKind::Person, 1).await?,
             store.allocate_ids(IdKind::Person, 1).await?
         );
+    }
+    Ok(())
+}
+
+/// A shift type, a period and a demand row for the seeded unit.
+async fn seed_planning(
+    store: &dyn Store,
+    t: TenantId,
+    unit: UnitId,
+    competence: CompetenceId,
+) -> Result<PlanningBatch, StoreError> {
+    let st = ShiftTypeId::new(store.allocate_ids(IdKind::ShiftType, 1).await?);
+    let period = SchedulePeriodId::new(store.allocate_ids(IdKind::SchedulePeriod, 1).await?);
+    let batch = PlanningBatch {
+        shift_types: vec![ShiftTypeRecord {
+            id: st,
+            unit,
+            name: label("Kväll"),
+            start: "14:00".into(),
+            end: "22:00".into(),
+            break_minutes: 30,
+        }],
+        periods: vec![SchedulePeriodRecord {
+            id: period,
+            unit,
+            start: "2026-12-14".into(),
+            weeks: 4,
+        }],
+        demand: vec![DemandRecord {
+            id: store.allocate_ids(IdKind::Demand, 1).await?,
+            unit,
+            date: "2026-12-14".into(),
+            shift_type: st,
+            competence,
+            min: 2,
+            max: 3,
+        }],
+        audit: None,
+    };
+    store.save_planning(t, &batch).await?;
+    Ok(batch)
+}
+
+fn planned(id: i64, batch: &PlanningBatch, person: PersonId, date: &str) -> PlannedShiftRecord {
+    PlannedShiftRecord {
+        id,
+        period: batch.periods[0].id,
+        unit: batch.periods[0].unit,
+        person,
+        shift_type: batch.shift_types[0].id,
+        date: date.into(),
+        start: format!("{date}T13:00:00Z"),
+        end: format!("{date}T21:00:00Z"),
+        pinned: false,
+    }
+}
+
+#[tokio::test]
+async fn a_schedule_is_stored_replaced_and_kept_in_its_tenant() -> TestResult {
+    let (stores, _dir) = stores().await?;
+    for store in stores {
+        let a = tenant(store.as_ref(), "A").await?;
+        let people = seed(store.as_ref(), a, 2).await?;
+        let batch = seed_planning(
+            store.as_ref(),
+            a,
+            people[0].home_unit,
+            people[0].competences[0],
+        )
+        .await?;
+        assert_eq!(store.planning(a).await?, batch);
+        let period = batch.periods[0].id;
+        let first = store.allocate_ids(IdKind::PlannedShift, 3).await?;
+        let shifts = vec![
+            planned(first, &batch, people[0].id, "2026-12-14"),
+            planned(first + 1, &batch, people[1].id, "2026-12-14"),
+        ];
+        store
+            .save_schedule(
+                a,
+                &ScheduleBatch {
+                    period,
+                    shifts: shifts.clone(),
+                    audit: None,
+                },
+            )
+            .await?;
+        assert_eq!(store.schedule(a, period).await?, shifts);
+        assert_eq!(store.counts(a).await?.planned_shifts, 2);
+        // A new plan replaces the old one whole.
+        let replacement = vec![planned(first + 2, &batch, people[1].id, "2026-12-15")];
+        store
+            .save_schedule(
+                a,
+                &ScheduleBatch {
+                    period,
+                    shifts: replacement.clone(),
+                    audit: None,
+                },
+            )
+            .await?;
+        assert_eq!(store.schedule(a, period).await?, replacement);
+        // Another tenant can neither see the plan nor point a shift at A's period.
+        let b = tenant(store.as_ref(), "B").await?;
+        assert!(store.schedule(b, period).await?.is_empty());
+        assert!(store.planning(b).await?.periods.is_empty());
+        let id = store.allocate_ids(IdKind::PlannedShift, 1).await?;
+        let foreign = store
+            .save_schedule(
+                b,
+                &ScheduleBatch {
+                    period,
+                    shifts: vec![planned(id, &batch, people[0].id, "2026-12-16")],
+                    audit: None,
+                },
+            )
+            .await;
+        assert!(foreign.is_err(), "{}", store.backend());
+        assert_eq!(store.schedule(a, period).await?, replacement);
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 mod records;
 
 use async_trait::async_trait;
-use passa_domain::{Competence, TenantId, Unit};
+use passa_domain::{Competence, SchedulePeriodId, TenantId, Unit};
 
 pub use records::*;
 
@@ -67,6 +67,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Stores shift types, schedule periods and demand in one transaction.
     async fn save_planning(&self, tenant: TenantId, plan: &PlanningBatch)
     -> Result<(), StoreError>;
+
+    /// Shift types, schedule periods and demand, as saved.
+    async fn planning(&self, tenant: TenantId) -> Result<PlanningBatch, StoreError>;
+
+    /// Replaces a schedule period's planned shifts in one transaction.
+    async fn save_schedule(
+        &self,
+        tenant: TenantId,
+        batch: &ScheduleBatch,
+    ) -> Result<(), StoreError>;
+
+    /// A schedule period's planned shifts, by date and person.
+    async fn schedule(
+        &self,
+        tenant: TenantId,
+        period: SchedulePeriodId,
+    ) -> Result<Vec<PlannedShiftRecord>, StoreError>;
 
     async fn counts(&self, tenant: TenantId) -> Result<TenantCounts, StoreError>;
 

@@ -16,6 +16,7 @@ pub enum IdKind {
     ShiftType,
     SchedulePeriod,
     Demand,
+    PlannedShift,
 }
 
 impl IdKind {
@@ -29,6 +30,7 @@ impl IdKind {
             Self::ShiftType => "shift_type",
             Self::SchedulePeriod => "schedule_period",
             Self::Demand => "demand",
+            Self::PlannedShift => "planned_shift",
         }
     }
 }
@@ -122,11 +124,35 @@ pub struct DemandRecord {
 }
 
 /// Planning data saved together.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PlanningBatch {
     pub shift_types: Vec<ShiftTypeRecord>,
     pub periods: Vec<SchedulePeriodRecord>,
     pub demand: Vec<DemandRecord>,
+    pub audit: Option<AuditEntry>,
+}
+
+/// One person on one shift of a unit's schedule period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedShiftRecord {
+    pub id: i64,
+    pub period: SchedulePeriodId,
+    pub unit: UnitId,
+    pub person: PersonId,
+    pub shift_type: ShiftTypeId,
+    /// ISO date the shift starts on, in the tenant's zone.
+    pub date: String,
+    /// RFC 3339 UTC.
+    pub start: String,
+    pub end: String,
+    pub pinned: bool,
+}
+
+/// A schedule period's plan, replacing what the period had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleBatch {
+    pub period: SchedulePeriodId,
+    pub shifts: Vec<PlannedShiftRecord>,
     pub audit: Option<AuditEntry>,
 }
 
@@ -138,6 +164,7 @@ pub struct TenantCounts {
     pub substitutes: u64,
     pub shift_types: u64,
     pub demand_rows: u64,
+    pub planned_shifts: u64,
 }
 
 /// An audit entry: who did what, when. Never personal data itself.

@@ -19,7 +19,10 @@ use crate::{AppError, Passa, stamp};
 pub struct PlanningOptions {
     pub profile: Profile,
     pub time_zone: TimeZone,
+    /// A safety net: the search stops here even if its move budget is not spent.
     pub time_limit: Duration,
+    /// Moves per thread; with a budget the same input always gives the same plan.
+    pub max_iterations: Option<u64>,
     pub threads: usize,
     pub seed: u64,
 }
@@ -160,7 +163,7 @@ impl Passa {
             settings: Settings::for_profile(options.profile),
             time_zone: options.time_zone.clone(),
             time_limit: options.time_limit,
-            max_iterations: None,
+            max_iterations: options.max_iterations,
             threads: options.threads,
             seed: options.seed,
         };

@@ -159,8 +159,9 @@ pub struct DemoArgs {
     /// Seed for the generated names and numbers
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
-    /// Seconds the optimizer spends on each unit's four weeks; 0 leaves them unplanned
-    #[arg(long, value_name = "SECONDS", default_value_t = 4)]
+    /// Most seconds the optimizer may spend on each unit's four weeks (it usually needs
+    /// about four); 0 leaves them unplanned
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub plan_seconds: u64,
     #[command(flatten)]
     pub server: ServeArgs,

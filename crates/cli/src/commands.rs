@@ -450,6 +450,9 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
                 profile: passa_rules::Profile::Ab,
                 time_zone: options.time_zone.clone(),
                 time_limit: std::time::Duration::from_secs(args.plan_seconds),
+                // About 4 s a unit on this machine kind (docs/benchmarks.md, unit planning):
+                // full cover of the demo's demand; the same plan on every machine.
+                max_iterations: Some(750_000),
                 threads: 2,
                 seed: args.seed,
             }),

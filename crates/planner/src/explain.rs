@@ -65,6 +65,8 @@ pub struct Summary {
     pub weekends: Spread,
     /// Cells that differ from the previous schedule, when replanning.
     pub changed: usize,
+    /// Moves the search tried, over all threads.
+    pub iterations: u64,
 }
 
 /// Why one person could not take a shift, in the order the explanation names them.
@@ -381,8 +383,14 @@ impl<'m, 'a> Report<'m, 'a> {
         if let Some(v) = self.rule_against(e, d, t) {
             let x = self.rules.explain(&v);
             return (
-                format!("passet skulle bryta mot arbetstidsreglerna: {}", x.sv),
-                format!("the shift would break a working-time rule: {}", x.en),
+                format!(
+                    "passet skulle bryta mot arbetstidsreglerna: {}",
+                    x.sv.trim_end_matches('.')
+                ),
+                format!(
+                    "the shift would break a working-time rule: {}",
+                    x.en.trim_end_matches('.')
+                ),
             );
         }
         if self.minutes[e] + model.minutes(t) > model.problem.employees[e].max_minutes {
@@ -489,6 +497,7 @@ impl<'m, 'a> Report<'m, 'a> {
             nights: Spread::of(nights),
             weekends: Spread::of(weekends),
             changed,
+            iterations: 0,
         }
     }
 }

@@ -189,6 +189,7 @@ pub fn plan(input: &PlanningInput, options: &PlanOptions) -> Result<Plan, PlanEr
             start: model.start.clone(),
         },
     );
+    let iterations = solution.iterations;
     let mut roster = solution.roster;
     model.repair(&rules, &mut roster);
     model.grant_wishes(&rules, &mut roster);
@@ -199,7 +200,10 @@ pub fn plan(input: &PlanningInput, options: &PlanOptions) -> Result<Plan, PlanEr
         assignments,
         shortfalls: report.shortfalls(),
         unmet_wishes: report.unmet_wishes(),
-        summary: report.summary(),
+        summary: Summary {
+            iterations,
+            ..report.summary()
+        },
     })
 }
 

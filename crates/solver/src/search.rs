@@ -640,7 +640,11 @@ fn anneal(
     let mut least_bad = (s.total(), s.rows.clone());
     let n = t.p.employees.len().max(1) as u64;
     // One cooling cycle; after it the search restarts from the best roster, a little cooler.
-    let cycle = (4_000 * n * t.days as u64).clamp(200_000, 20_000_000);
+    let mut cycle = (4_000 * n * t.days as u64).clamp(200_000, 20_000_000);
+    // A run with a move budget cools at least three times within it.
+    if let Some(max) = options.max_iterations {
+        cycle = cycle.min(max / 3).max(10_000);
+    }
     let (t_start, t_end) = (T_START, T_END);
     let mut m = Move { cells: Vec::new() };
     let (mut touched, mut new_costs) = (Vec::new(), Vec::new());

@@ -38,4 +38,9 @@ id_type!(
     AvailabilityId,
     /// A per-record data key in the vault's hierarchy.
     DataKeyId,
+    /// An order for a substitute on a vacant shift.
+    OrderId,
+    OfferId,
+    BookingId,
+    SmsId,
 );

@@ -7,9 +7,11 @@
 mod error;
 mod ids;
 mod model;
+mod pool;
 mod values;
 
 pub use error::DomainError;
 pub use ids::*;
 pub use model::*;
+pub use pool::*;
 pub use values::*;

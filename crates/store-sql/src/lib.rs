@@ -7,6 +7,7 @@
 //! digits are what a leak scan for phone and employee numbers trips over.
 
 mod common;
+mod pool;
 mod postgres;
 mod schema;
 mod sqlite;
@@ -47,6 +48,14 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
                 ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation => {
                     StoreError::Conflict {
                         constraint: db.constraint().unwrap_or(db.message()).to_owned(),
+                    }
+                }
+                // PostgreSQL's exclusion constraint, SQLite's trigger: overlapping bookings.
+                _ if db.code().as_deref() == Some("23P01")
+                    || db.message().contains("bookings_no_overlap") =>
+                {
+                    StoreError::Conflict {
+                        constraint: "bookings_no_overlap".into(),
                     }
                 }
                 _ => StoreError::Database(db.message().to_owned()),

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use sqlx::postgres::PgPoolOptions;
 
 use crate::common::impl_store;
+use crate::pool::impl_pool_store;
 use crate::{migrate_err, migration};
 
 type Db = sqlx::Postgres;
@@ -53,6 +54,7 @@ impl PgStore {
                 "schedule",
                 include_str!("../migrations/postgres/0002_schedule.sql"),
             ),
+            migration(3, "pool", include_str!("../migrations/postgres/0003_pool.sql")),
         ]);
         migrator.run(&pool).await.map_err(migrate_err)?;
         Ok(Self { pool })
@@ -64,3 +66,4 @@ impl PgStore {
 }
 
 impl_store!(PgStore, "postgres");
+impl_pool_store!(PgStore);

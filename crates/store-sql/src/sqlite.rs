@@ -7,6 +7,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::common::impl_store;
+use crate::pool::impl_pool_store;
 use crate::{migrate_err, migration};
 
 type Db = sqlx::Sqlite;
@@ -69,6 +70,7 @@ impl SqliteStore {
                 "schedule",
                 include_str!("../migrations/sqlite/0002_schedule.sql"),
             ),
+            migration(3, "pool", include_str!("../migrations/sqlite/0003_pool.sql")),
         ]);
         migrator.run(&pool).await.map_err(migrate_err)?;
         Ok(Self { pool })
@@ -81,3 +83,4 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, "sqlite");
+impl_pool_store!(SqliteStore);

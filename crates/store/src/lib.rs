@@ -4,11 +4,13 @@
 //! vault and leave sealed; the store sees ciphertext, blind indexes and wrapped keys only.
 //! Every method that touches tenant data takes the [`TenantId`] as a required argument.
 
+mod pool;
 mod records;
 
 use async_trait::async_trait;
 use passa_domain::{Competence, SchedulePeriodId, TenantId, Unit};
 
+pub use pool::*;
 pub use records::*;
 
 /// Storage errors. `Conflict` names the constraint so callers can explain it.
@@ -26,7 +28,7 @@ pub enum StoreError {
 
 /// Passa's storage. Implementations give the same behaviour on every backend.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: PoolStore + Send + Sync + std::fmt::Debug {
     /// Which backend this is, for status output ("sqlite", "postgres").
     fn backend(&self) -> &'static str;
 

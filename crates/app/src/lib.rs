@@ -10,7 +10,9 @@ mod demo;
 mod error;
 mod people;
 mod planning;
+mod pool;
 mod progress;
+mod sms;
 
 use std::sync::Arc;
 
@@ -24,7 +26,9 @@ pub use demo::{DEMO_TENANT, DemoOptions, DemoReport};
 pub use error::AppError;
 pub use people::{CSV_HEADER, ImportReport};
 pub use planning::{PeriodPlan, PlanningOptions};
+pub use pool::{Candidate, InboundOutcome, IncomingSms, NewOrder, OfferRound, PoolSettings};
 pub use progress::{NoProgress, Progress};
+pub use sms::{DispatchReport, SmsTransport, TransportError};
 
 /// The application: a store and the key file that opens it.
 #[derive(Debug)]

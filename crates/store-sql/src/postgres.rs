@@ -54,7 +54,11 @@ impl PgStore {
                 "schedule",
                 include_str!("../migrations/postgres/0002_schedule.sql"),
             ),
-            migration(3, "pool", include_str!("../migrations/postgres/0003_pool.sql")),
+            migration(
+                3,
+                "pool",
+                include_str!("../migrations/postgres/0003_pool.sql"),
+            ),
         ]);
         migrator.run(&pool).await.map_err(migrate_err)?;
         Ok(Self { pool })

@@ -296,7 +296,11 @@ pub(crate) const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         name: "sms_webhook_secrets",
-        columns: &[("tenant_id", Int), ("secret_hash", Bin), ("created_at", Text)],
+        columns: &[
+            ("tenant_id", Int),
+            ("secret_hash", Bin),
+            ("created_at", Text),
+        ],
         order_by: "tenant_id",
     },
     TableSpec {

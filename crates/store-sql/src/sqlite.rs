@@ -70,7 +70,11 @@ impl SqliteStore {
                 "schedule",
                 include_str!("../migrations/sqlite/0002_schedule.sql"),
             ),
-            migration(3, "pool", include_str!("../migrations/sqlite/0003_pool.sql")),
+            migration(
+                3,
+                "pool",
+                include_str!("../migrations/sqlite/0003_pool.sql"),
+            ),
         ]);
         migrator.run(&pool).await.map_err(migrate_err)?;
         Ok(Self { pool })

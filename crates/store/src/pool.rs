@@ -260,8 +260,11 @@ pub trait PoolStore: Send + Sync {
         states: &[OrderState],
     ) -> Result<Vec<OrderRecord>, StoreError>;
 
-    async fn offers(&self, tenant: TenantId, order: OrderId)
-    -> Result<Vec<OfferRecord>, StoreError>;
+    async fn offers(
+        &self,
+        tenant: TenantId,
+        order: OrderId,
+    ) -> Result<Vec<OfferRecord>, StoreError>;
 
     /// Open offers to these people, on orders still offering.
     async fn open_offers_for(

@@ -17,6 +17,11 @@ pub enum IdKind {
     SchedulePeriod,
     Demand,
     PlannedShift,
+    Availability,
+    Order,
+    Offer,
+    Booking,
+    Sms,
 }
 
 impl IdKind {
@@ -31,6 +36,11 @@ impl IdKind {
             Self::SchedulePeriod => "schedule_period",
             Self::Demand => "demand",
             Self::PlannedShift => "planned_shift",
+            Self::Availability => "availability",
+            Self::Order => "order",
+            Self::Offer => "offer",
+            Self::Booking => "booking",
+            Self::Sms => "sms",
         }
     }
 }

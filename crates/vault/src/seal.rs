@@ -361,6 +361,8 @@ pub enum IndexPurpose {
     Phone,
     Email,
     EmployeeNumber,
+    /// An offer code, keyed by the person it was sent to ("person:code").
+    OfferCode,
 }
 
 impl IndexPurpose {
@@ -369,6 +371,7 @@ impl IndexPurpose {
             Self::Phone => "phone",
             Self::Email => "email",
             Self::EmployeeNumber => "employee_number",
+            Self::OfferCode => "offer_code",
         }
     }
 }

@@ -4,20 +4,23 @@
 //! the demo sends nothing to either.
 
 use jiff::Timestamp;
-use jiff::civil::{Date, Weekday};
+use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use passa_domain::{
-    CompetenceId, PersonId, PersonKind, SchedulePeriodId, ShiftTypeId, TenantId, UnitId,
-    WeeklyMinutes, Wish, WishKind,
+    CompetenceId, OrderReason, PersonId, PersonKind, SchedulePeriodId, ShiftTypeId, TenantId,
+    UnitId, WeeklyMinutes, Wish, WishKind,
 };
 use passa_store::{
     AuditEntry, DemandRecord, IdKind, PlanningBatch, SchedulePeriodRecord, ShiftTypeRecord,
 };
 use rand::rngs::StdRng;
-use rand::seq::IndexedRandom;
+use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{RngExt, SeedableRng};
 
-use crate::{AppError, ImportReport, Passa, PeriodPlan, PlanningOptions, Progress, stamp};
+use crate::{
+    AppError, ImportReport, NewOrder, OfferRound, Passa, PeriodPlan, PlanningOptions, PoolSettings,
+    Progress, stamp,
+};
 
 pub const DEMO_TENANT: &str = "Demo kommun";
 
@@ -59,6 +62,10 @@ pub struct DemoReport {
     /// Each unit's planned period, when planning was asked for.
     pub plans: Vec<PeriodPlan>,
     pub wishes: usize,
+    /// Open orders for substitutes (from what the plans could not cover).
+    pub orders: usize,
+    /// Offers out in the running round.
+    pub offers: usize,
 }
 
 const UNITS: [(&str, bool); 5] = [
@@ -376,6 +383,8 @@ impl Passa {
             demand_rows: demand.len(),
             plans: Vec::new(),
             wishes: 0,
+            orders: 0,
+            offers: 0,
         };
         let plan = PlanningBatch {
             shift_types,
@@ -391,6 +400,7 @@ impl Passa {
         let period_ids: Vec<SchedulePeriodId> = plan.periods.iter().map(|p| p.id).collect();
         let shift_type_ids: Vec<(UnitId, ShiftTypeId)> =
             plan.shift_types.iter().map(|s| (s.unit, s.id)).collect();
+        let shift_type_records = plan.shift_types.clone();
         self.store.save_planning(tenant.id, &plan).await?;
         if let Some(planning) = &options.planning {
             let staff: Vec<(PersonId, UnitId)> = self
@@ -410,7 +420,143 @@ impl Passa {
                 );
             }
         }
+        let (orders, offers) = self
+            .demo_pool(
+                tenant.id,
+                &report,
+                &shift_type_records,
+                options,
+                now,
+                &mut rng,
+            )
+            .await?;
+        report.orders = orders;
+        report.offers = offers;
         Ok(report)
+    }
+
+    /// Substitutes' availability, orders for what the plans left uncovered (or a few
+    /// evenings when nothing was planned), and an urgent offer round on the first order.
+    async fn demo_pool(
+        &self,
+        tenant: TenantId,
+        report: &DemoReport,
+        shift_types: &[ShiftTypeRecord],
+        options: &DemoOptions,
+        now: Timestamp,
+        rng: &mut StdRng,
+    ) -> Result<(usize, usize), AppError> {
+        let settings = PoolSettings {
+            time_zone: options.time_zone.clone(),
+            ..PoolSettings::default()
+        };
+        let subs: Vec<PersonId> = self
+            .store
+            .people(tenant)
+            .await?
+            .into_iter()
+            .filter(|p| p.kind == PersonKind::Substitute)
+            .map(|p| p.id)
+            .collect();
+        for person in &subs {
+            let mut days: Vec<u8> = (1..=7).collect();
+            days.shuffle(rng);
+            let weekly: Vec<(u8, Time, Time)> = days
+                .iter()
+                .take(rng.random_range(2..=4))
+                .map(|d| (*d, Time::constant(6, 30, 0, 0), Time::constant(23, 0, 0, 0)))
+                .collect();
+            self.add_availability(tenant, *person, &[], &weekly, "cli", now)
+                .await?;
+        }
+        let competences = self.store.competences(tenant).await?;
+        let usk = competences
+            .iter()
+            .find(|c| c.name.as_str() == USK)
+            .map(|c| c.id);
+        let mut wanted: Vec<(UnitId, Date, ShiftTypeId, Option<CompetenceId>)> = report
+            .plans
+            .iter()
+            .flat_map(|p| {
+                p.plan.shortfalls.iter().filter_map(move |s| {
+                    let unit = shift_types.iter().find(|t| t.id == s.shift_type)?.unit;
+                    Some((unit, s.date, s.shift_type, Some(s.competence)))
+                })
+            })
+            .take(6)
+            .collect();
+        if wanted.is_empty() {
+            // Nothing planned: three evenings at the first unit.
+            if let Some(evening) = shift_types.iter().find(|t| t.name.as_str() == "Kväll") {
+                for day in 0..3 {
+                    let date = report
+                        .period_start
+                        .saturating_add(jiff::Span::new().days(day));
+                    wanted.push((evening.unit, date, evening.id, usk));
+                }
+            }
+        }
+        let mut ids = Vec::new();
+        for (i, (unit, date, shift_type, competence)) in wanted.iter().enumerate() {
+            let Some(st) = shift_types.iter().find(|t| t.id == *shift_type) else {
+                continue;
+            };
+            let (Ok(from), Ok(to)) = (st.start.parse::<Time>(), st.end.parse::<Time>()) else {
+                continue;
+            };
+            let end_date = if to <= from {
+                date.tomorrow().unwrap_or(*date)
+            } else {
+                *date
+            };
+            let at = |d: Date, t: Time| {
+                options
+                    .time_zone
+                    .to_ambiguous_timestamp(d.to_datetime(t))
+                    .compatible()
+            };
+            let (Ok(start), Ok(end)) = (at(*date, from), at(end_date, to)) else {
+                continue;
+            };
+            let id = self
+                .create_order(
+                    tenant,
+                    &NewOrder {
+                        unit: *unit,
+                        competence: *competence,
+                        start,
+                        end,
+                        break_minutes: st.break_minutes,
+                        reason: [OrderReason::Sick, OrderReason::Vacancy, OrderReason::Leave]
+                            [i % 3],
+                        note: None,
+                        // The first is urgent, so its round starts even at night.
+                        urgent: i == 0,
+                    },
+                    "cli",
+                    now,
+                )
+                .await?;
+            ids.push(id);
+        }
+        let mut offers = 0;
+        if let Some(first) = ids.first() {
+            offers = self
+                .start_offers(
+                    tenant,
+                    *first,
+                    &OfferRound {
+                        wave_size: 5,
+                        wave_wait: std::time::Duration::from_secs(30 * 60),
+                        seed: options.seed,
+                    },
+                    &settings,
+                    "cli",
+                    now,
+                )
+                .await?;
+        }
+        Ok((ids.len(), offers))
     }
 }
 

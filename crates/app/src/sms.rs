@@ -30,8 +30,10 @@ pub trait SmsTransport: Send + Sync {
     /// The provider's name as stored with each message's id ("46elks", "smpp", "console").
     fn name(&self) -> &'static str;
 
-    /// Hands one message over; returns the provider's id for it.
-    async fn send(&self, to: &PhoneNumber, body: &str) -> Result<String, TransportError>;
+    /// Hands one message over; returns the provider's id for it. `id` is Passa's own, for
+    /// the console and for logs.
+    async fn send(&self, id: SmsId, to: &PhoneNumber, body: &str)
+    -> Result<String, TransportError>;
 }
 
 /// A message to queue: who, what, and what it is about (ids only).
@@ -147,7 +149,7 @@ impl Passa {
             let to = key.open(sms_field(OUTBOX, "recipient", m.id), &m.recipient)?;
             let body = key.open(sms_field(OUTBOX, "body", m.id), &m.body)?;
             let to = PhoneNumber::parse(&to)?;
-            match transport.send(&to, &body).await {
+            match transport.send(m.id, &to, &body).await {
                 Ok(provider_id) => {
                     self.store
                         .sms_sent(
@@ -247,6 +249,36 @@ impl Passa {
             .store
             .tenant_by_webhook_secret(&webhook_hash(secret))
             .await?)
+    }
+
+    /// The recipient of an outbox message, opened for a console reply (`passa sms reply
+    /// --to-sms`). Audited: it is a read of a phone number by a person.
+    pub async fn sms_recipient(
+        &self,
+        tenant: TenantId,
+        id: SmsId,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<PhoneNumber, AppError> {
+        let (data_key_id, data_key, sealed) =
+            self.store.sms_recipient(tenant, id).await?.ok_or_else(|| {
+                AppError::NotFound(format!("no SMS {} with a number (purged?)", id.get()))
+            })?;
+        self.store
+            .audit(
+                tenant,
+                &AuditEntry {
+                    at: stamp(now),
+                    actor: actor.to_owned(),
+                    action: "sms.read_recipient".into(),
+                    detail: format!("sms {}", id.get()),
+                },
+            )
+            .await?;
+        let ring = self.keyring(tenant).await?;
+        let key = ring.open_data_key(data_key_id, &wrapped(&data_key))?;
+        let number = key.open(sms_field(OUTBOX, "recipient", id), &sealed)?;
+        Ok(PhoneNumber::parse(&number)?)
     }
 
     /// Outbox counts by state.

@@ -15,7 +15,8 @@ use passa_app::{
     SmsTransport, TransportError,
 };
 use passa_domain::{
-    OfferState, OrderId, OrderReason, OrderState, PersonKind, PhoneNumber, TenantId, WeeklyMinutes,
+    OfferState, OrderId, OrderReason, OrderState, PersonKind, PhoneNumber, SmsId, TenantId,
+    WeeklyMinutes,
 };
 use passa_store::{BookingOutcome, DumpValue};
 
@@ -31,7 +32,12 @@ impl SmsTransport for Recorder {
         "test"
     }
 
-    async fn send(&self, to: &PhoneNumber, body: &str) -> Result<String, TransportError> {
+    async fn send(
+        &self,
+        _id: SmsId,
+        to: &PhoneNumber,
+        body: &str,
+    ) -> Result<String, TransportError> {
         let mut sent = self
             .sent
             .lock()

@@ -58,6 +58,42 @@ pub enum Command {
     Check(CheckArgs),
     /// Optimise a roster for a benchmark instance (Curtois & Qu format), or evaluate one
     Solve(SolveArgs),
+    /// The SMS function: webhook secret, replies by hand, sending, retention
+    #[command(subcommand)]
+    Sms(SmsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SmsCommand {
+    /// Make (or replace) the tenant's webhook secret; it is shown once
+    WebhookSecret,
+    /// Hand Passa an inbound SMS exactly as the webhook would (for the demo and support)
+    Reply(ReplyArgs),
+    /// Send what is due in the outbox now, through the configured transport
+    Dispatch,
+    /// Erase numbers and texts older than the retention time
+    Purge(PurgeArgs),
+    /// Outbox counts by state
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplyArgs {
+    /// The sender's number
+    #[arg(long, value_name = "NUMBER", required_unless_present = "to_sms")]
+    pub from: Option<String>,
+    /// Reply as the recipient of this outbox message (its id as the console printed it)
+    #[arg(long, value_name = "ID", conflicts_with = "from")]
+    pub to_sms: Option<i64>,
+    /// The text, e.g. "JA 4821"
+    pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Keep this many days instead of the configured retention
+    #[arg(long, value_name = "DAYS")]
+    pub keep_days: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -7,15 +7,20 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use jiff::Timestamp;
-use passa_app::{AppError, DEMO_TENANT, DemoOptions, Passa, PlanningOptions};
+use passa_app::{
+    AppError, DEMO_TENANT, DemoOptions, IncomingSms, Passa, PlanningOptions, PoolSettings,
+    SmsTransport,
+};
 use passa_domain::WeeklyMinutes;
+use passa_domain::{PhoneNumber, SmsId};
 use passa_store::Store;
 use passa_vault::{BackupRecipients, KeyFile};
+use passa_web::{Hooks, IpRange};
 
 use crate::BadInput;
 use crate::args::{
     BackupCommand, CheckArgs, Cli, Command, DemoArgs, ExportCommand, ImportCommand, InitArgs,
-    TenantCommand,
+    SmsCommand, TenantCommand,
 };
 use crate::config::{
     CONFIG_FILE, Config, default_data_dir, default_key_file, is_inside, redact_url, resolve_url,
@@ -42,7 +47,7 @@ impl Paths {
 
 /// The clock is read here, once per command, and handed down.
 #[allow(clippy::disallowed_methods)] // The one place that may.
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     Timestamp::now()
 }
 
@@ -143,11 +148,139 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Solve(args) => crate::solve::run(args),
         Command::Serve(args) => {
             let (passa, config, _) = open(&cli).await?;
-            serve(
-                passa.store().clone(),
-                args.bind.unwrap_or(config.server.bind),
-            )
-            .await
+            let bind = args.bind.unwrap_or(config.server.bind);
+            serve(Arc::new(passa), &config, bind).await
+        }
+        Command::Sms(command) => sms(&cli, command).await,
+    }
+}
+
+/// Pool settings from the configuration.
+fn pool_settings(config: &Config) -> anyhow::Result<PoolSettings> {
+    Ok(PoolSettings {
+        time_zone: jiff::tz::TimeZone::get(&config.time_zone).map_err(|_| {
+            BadInput(format!(
+                "unknown time zone {} in the configuration",
+                config.time_zone
+            ))
+        })?,
+        ..PoolSettings::default()
+    })
+}
+
+/// The configured SMS transport; `None` when SMS is switched off.
+fn transport(config: &Config) -> anyhow::Result<Option<Arc<dyn SmsTransport>>> {
+    match config.sms.provider.as_str() {
+        "none" => Ok(None),
+        "console" => Ok(Some(Arc::new(crate::transport::Console::default()))),
+        other => Err(BadInput(format!(
+            "unknown SMS provider \"{other}\" in the configuration (console, 46elks, smpp or none)"
+        ))
+        .into()),
+    }
+}
+
+fn retention(config: &Config) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(config.sms.retention_days) * 86_400)
+}
+
+async fn sms(cli: &Cli, command: &SmsCommand) -> anyhow::Result<()> {
+    let (passa, config, _) = open(cli).await?;
+    match command {
+        SmsCommand::WebhookSecret => {
+            let tenant = passa.tenant(cli.tenant.as_deref()).await?;
+            let secret = passa.rotate_webhook_secret(tenant.id, "cli", now()).await?;
+            println!(
+                "New webhook secret for \"{}\" (shown once; the old one stops working):",
+                tenant.name
+            );
+            println!("  {secret}");
+            println!("Give 46elks these URLs (your server's public address in front):");
+            println!("  incoming SMS:     /hooks/46elks/{secret}/sms");
+            println!("  delivery reports: /hooks/46elks/{secret}/dlr");
+            Ok(())
+        }
+        SmsCommand::Reply(args) => {
+            let tenant = passa.tenant(cli.tenant.as_deref()).await?;
+            let from = match (&args.from, args.to_sms) {
+                (Some(number), _) => {
+                    PhoneNumber::parse(number).map_err(|e| BadInput(format!("--from: {e}")))?
+                }
+                (None, Some(id)) => {
+                    passa
+                        .sms_recipient(tenant.id, SmsId::new(id), "cli", now())
+                        .await?
+                }
+                (None, None) => {
+                    return Err(BadInput("say --from NUMBER or --to-sms ID".into()).into());
+                }
+            };
+            let mut id = [0u8; 8];
+            let _ = getrandom::fill(&mut id);
+            let sms = IncomingSms {
+                provider: "cli".into(),
+                provider_id: id.iter().map(|b| format!("{b:02x}")).collect(),
+                from,
+                text: args.text.clone(),
+                received: now(),
+            };
+            let outcome = passa
+                .receive_sms(tenant.id, &sms, &pool_settings(&config)?, now())
+                .await?;
+            println!("Handled as {}.", outcome.as_str());
+            // With the console transport nobody else prints the answer: send it now.
+            if config.sms.provider == "console" {
+                let console = crate::transport::Console::default();
+                passa
+                    .dispatch_sms(
+                        &console,
+                        &crate::worker::owner(),
+                        crate::worker::LEASE,
+                        1_000,
+                        now(),
+                    )
+                    .await?;
+            }
+            Ok(())
+        }
+        SmsCommand::Dispatch => {
+            let Some(transport) = transport(&config)? else {
+                println!("SMS is switched off (provider = \"none\").");
+                return Ok(());
+            };
+            let r = passa
+                .dispatch_sms(
+                    transport.as_ref(),
+                    &crate::worker::owner(),
+                    crate::worker::LEASE,
+                    10_000,
+                    now(),
+                )
+                .await?;
+            println!(
+                "Sent {}, to retry {}, failed {}.",
+                r.sent, r.retried, r.failed
+            );
+            Ok(())
+        }
+        SmsCommand::Purge(args) => {
+            let keep = args.keep_days.map_or_else(
+                || retention(&config),
+                |d| std::time::Duration::from_secs(u64::from(d) * 86_400),
+            );
+            let n = passa.purge_sms(keep, now()).await?;
+            println!(
+                "Erased the numbers and texts of {n} messages older than {} days.",
+                keep.as_secs() / 86_400
+            );
+            Ok(())
+        }
+        SmsCommand::Status => {
+            let tenant = passa.tenant(cli.tenant.as_deref()).await?;
+            for (state, n) in passa.sms_counts(tenant.id).await? {
+                println!("{state}: {n}");
+            }
+            Ok(())
         }
     }
 }
@@ -474,6 +607,23 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
             report.period_end
         );
         print_demo_plans(&report);
+        println!(
+            "Substitute pool: {} open orders from what the plans could not cover; an urgent offer \
+             round went to {} substitutes by SMS:",
+            report.orders, report.offers
+        );
+        if config.sms.provider == "console" {
+            let console = crate::transport::Console::default();
+            passa
+                .dispatch_sms(
+                    &console,
+                    &crate::worker::owner(),
+                    crate::worker::LEASE,
+                    1_000,
+                    now(),
+                )
+                .await?;
+        }
     }
     let data_dir = paths.data_dir.display();
     let key_file = paths.key_file.display();
@@ -485,13 +635,13 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
         "  passa --data-dir {data_dir} --key-file {key_file} serve   # then open http://{}/",
         args.server.bind.unwrap_or(config.server.bind)
     );
+    println!(
+        "  passa --data-dir {data_dir} --key-file {key_file} sms reply --tenant \"{DEMO_TENANT}\" --to-sms ID \"JA CODE\"   # answer an offer as its substitute"
+    );
     println!("Everything personal in {data_dir} is encrypted; try `strings` on the database file.");
     if args.serve {
-        serve(
-            passa.store().clone(),
-            args.server.bind.unwrap_or(config.server.bind),
-        )
-        .await?;
+        let bind = args.server.bind.unwrap_or(config.server.bind);
+        serve(Arc::new(passa), &config, bind).await?;
     }
     Ok(())
 }
@@ -552,15 +702,45 @@ fn print_demo_plans(report: &passa_app::DemoReport) {
     );
 }
 
-async fn serve(store: Arc<dyn Store>, bind: std::net::SocketAddr) -> anyhow::Result<()> {
+async fn serve(
+    passa: Arc<Passa>,
+    config: &Config,
+    bind: std::net::SocketAddr,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("listening on {bind}"))?;
     let address = listener.local_addr().unwrap_or(bind);
+    let settings = pool_settings(config)?;
+    let allow = config
+        .sms
+        .webhook_allow
+        .iter()
+        .map(|r| {
+            IpRange::parse(r).ok_or_else(|| {
+                BadInput(format!("sms.webhook_allow: {r} is not an address or range"))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let store = passa.store().clone();
+    if let Some(transport) = transport(config)? {
+        crate::worker::spawn(
+            passa.clone(),
+            transport,
+            settings.clone(),
+            retention(config),
+        );
+    }
+    let hooks = Hooks {
+        passa,
+        settings,
+        allow,
+        clock: Arc::new(now),
+    };
     println!("Passa is listening on http://{address}/ (Ctrl-C to stop)");
     std::io::stdout().flush().ok();
-    tracing::info!(%address, backend = store.backend(), "serving");
-    passa_web::serve(listener, store, shutdown_signal())
+    tracing::info!(%address, backend = store.backend(), sms = %config.sms.provider, "serving");
+    passa_web::serve(listener, store, Some(hooks), shutdown_signal())
         .await
         .context("serving HTTP")
 }

@@ -21,6 +21,65 @@ pub struct Config {
     #[serde(default)]
     pub server: Server,
     pub backup: Backup,
+    #[serde(default)]
+    pub sms: Sms,
+}
+
+/// Which SMS transport the server uses, and how long numbers and texts are kept.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sms {
+    /// `console` (prints, for the demo and development), `46elks`, `smpp` or `none`.
+    #[serde(default = "default_provider")]
+    pub provider: String,
+    /// Sender id: an E.164 number or up to 11 letters and digits.
+    #[serde(default = "default_sender")]
+    pub sender: String,
+    /// 46elks: API base URL (default https://api.46elks.com); SMPP: host:port.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// 46elks API username or SMPP system_id.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The password, sealed with the key file (`passa sms configure`); never plain here.
+    #[serde(default)]
+    pub password_sealed: Option<String>,
+    /// The public base URL 46elks calls back (for delivery reports), e.g. https://passa.example.se
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// Source addresses allowed to call the webhooks (`192.0.2.0/24`); empty: any.
+    #[serde(default)]
+    pub webhook_allow: Vec<String>,
+    /// Days numbers and texts are kept after the final delivery status.
+    #[serde(default = "default_retention")]
+    pub retention_days: u32,
+}
+
+impl Default for Sms {
+    fn default() -> Self {
+        Self {
+            provider: default_provider(),
+            sender: default_sender(),
+            endpoint: None,
+            username: None,
+            password_sealed: None,
+            public_url: None,
+            webhook_allow: Vec::new(),
+            retention_days: default_retention(),
+        }
+    }
+}
+
+fn default_provider() -> String {
+    "console".into()
+}
+
+fn default_sender() -> String {
+    "Passa".into()
+}
+
+fn default_retention() -> u32 {
+    30
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -88,6 +147,7 @@ impl Config {
             backup: Backup {
                 recipients: std::iter::once(recipient).chain(recovery).collect(),
             },
+            sms: Sms::default(),
         }
     }
 

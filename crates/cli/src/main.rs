@@ -7,6 +7,8 @@ mod commands;
 mod config;
 mod progress;
 mod solve;
+mod transport;
+mod worker;
 
 use std::process::ExitCode;
 

@@ -1000,6 +1000,34 @@ macro_rules! impl_pool_store {
                     Ok(t.map(TenantId::new))
                 }
 
+                async fn sms_recipient(
+                    &self,
+                    tenant: TenantId,
+                    id: SmsId,
+                ) -> Result<Option<(DataKeyId, StoredKey, Vec<u8>)>, StoreError> {
+                    let row = sqlx::query(
+                        "SELECT o.data_key_id, dk.tenant_key_version, dk.ciphertext, o.recipient FROM sms_outbox o \
+                         JOIN data_keys dk ON dk.tenant_id = o.tenant_id AND dk.id = o.data_key_id \
+                         WHERE o.tenant_id = $1 AND o.id = $2 AND o.recipient IS NOT NULL",
+                    )
+                    .bind(tenant.get())
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    let Some(row) = row else { return Ok(None) };
+                    Ok(Some((
+                        DataKeyId::new(row.try_get(0).map_err(map_err)?),
+                        StoredKey {
+                            version: 1,
+                            wrapped_by: u32::try_from(row.try_get::<i64, _>(1).map_err(map_err)?)
+                                .map_err(|_| corrupt("key version"))?,
+                            ciphertext: from_bin(row.try_get::<Bin, _>(2).map_err(map_err)?)?,
+                        },
+                        from_bin(row.try_get::<Bin, _>(3).map_err(map_err)?)?,
+                    )))
+                }
+
                 async fn sms_counts(&self, tenant: TenantId) -> Result<Vec<(String, u64)>, StoreError> {
                     let rows = sqlx::query(
                         "SELECT state, COUNT(*) FROM sms_outbox WHERE tenant_id = $1 GROUP BY state ORDER BY state",

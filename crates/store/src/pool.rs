@@ -407,6 +407,13 @@ pub trait PoolStore: Send + Sync {
         secret_hash: &[u8],
     ) -> Result<Option<TenantId>, StoreError>;
 
+    /// An outbox message's sealed recipient, unless purged.
+    async fn sms_recipient(
+        &self,
+        tenant: TenantId,
+        id: SmsId,
+    ) -> Result<Option<(DataKeyId, StoredKey, Vec<u8>)>, StoreError>;
+
     /// Outbox counts by state, for status pages and tests.
     async fn sms_counts(&self, tenant: TenantId) -> Result<Vec<(String, u64)>, StoreError>;
 }

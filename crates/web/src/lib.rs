@@ -1,29 +1,44 @@
 //! Passa's HTTP edge: the only crate that knows HTTP, HTML and JSON.
 //!
-//! For now it serves `/health` and a plain start page; the web app grows here. Handlers stay
-//! thin: they call the store or the use cases and turn the answer into a response.
+//! For now it serves `/health`, a plain start page and the 46elks webhooks
+//! (`/hooks/46elks/{secret}/sms` and `/dlr`); the web app grows here. Handlers stay thin:
+//! they call the store or the use cases and turn the answer into a response.
 
+mod hooks;
+
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use passa_store::Store;
+
+pub use hooks::{Clock, Hooks, IpRange, PROVIDER as ELKS_PROVIDER};
 
 #[derive(Clone)]
 struct AppState {
     store: Arc<dyn Store>,
 }
 
-/// The router with every route and the security headers every response carries.
-pub fn router(store: Arc<dyn Store>) -> Router {
-    Router::new()
+/// The router with every route and the security headers every response carries. Without
+/// `hooks` the SMS webhooks are not served.
+pub fn router(store: Arc<dyn Store>, hooks: Option<Hooks>) -> Router {
+    let mut app = Router::new()
         .route("/", get(start_page))
         .route("/health", get(health))
-        .with_state(AppState { store })
-        .layer(axum::middleware::map_response(security_headers))
+        .with_state(AppState { store });
+    if let Some(hooks) = hooks {
+        app = app.merge(
+            Router::new()
+                .route("/hooks/46elks/{secret}/sms", post(hooks::inbound))
+                .route("/hooks/46elks/{secret}/dlr", post(hooks::delivery))
+                .with_state(hooks),
+        );
+    }
+    app.layer(axum::middleware::map_response(security_headers))
 }
 
 async fn security_headers(mut response: Response) -> Response {
@@ -131,11 +146,15 @@ fn page(body: &str) -> String {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
+    hooks: Option<Hooks>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(store, hooks).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 #[cfg(test)]
@@ -154,7 +173,7 @@ mod tests {
     #[tokio::test]
     async fn health_answers_ok_with_the_backend() -> Result<(), Box<dyn std::error::Error>> {
         let (store, _dir) = store().await?;
-        let response = router(store)
+        let response = router(store, None)
             .oneshot(Request::get("/health").body(Body::empty())?)
             .await?;
         assert_eq!(response.status(), StatusCode::OK);
@@ -170,7 +189,7 @@ mod tests {
     #[tokio::test]
     async fn the_start_page_is_swedish_html() -> Result<(), Box<dyn std::error::Error>> {
         let (store, _dir) = store().await?;
-        let response = router(store)
+        let response = router(store, None)
             .oneshot(Request::get("/").body(Body::empty())?)
             .await?;
         assert_eq!(response.status(), StatusCode::OK);

@@ -14,7 +14,8 @@ mod pool;
 mod progress;
 mod sms;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use passa_domain::{Label, TenantId};
@@ -35,7 +36,16 @@ pub use sms::{DispatchReport, SmsTransport, TransportError};
 pub struct Passa {
     store: Arc<dyn Store>,
     keys: KeyFile,
+    /// Opened tenant keyrings: unwrapping one costs key derivations, and a busy webhook
+    /// needs one per message.
+    keyrings: Mutex<HashMap<TenantId, Arc<TenantKeyring>>>,
+    /// Ids reserved from the store in blocks, handed out here: one write per block instead
+    /// of one per record. Unused ids of a block are simply never used.
+    id_blocks: Mutex<HashMap<&'static str, (i64, i64)>>,
 }
+
+/// Ids reserved at a time for the small records of the pool and SMS.
+const ID_BLOCK: u32 = 64;
 
 /// RFC 3339 UTC with seconds, the one form instants take in the store.
 pub fn stamp(now: Timestamp) -> String {
@@ -70,7 +80,30 @@ impl Passa {
                     .await?
             }
         }
-        Ok(Self { store, keys })
+        Ok(Self {
+            store,
+            keys,
+            keyrings: Mutex::new(HashMap::new()),
+            id_blocks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// `n` consecutive fresh ids of a kind, from this process's block when it has room.
+    pub(crate) async fn ids(&self, kind: IdKind, n: u32) -> Result<i64, AppError> {
+        if let Ok(mut blocks) = self.id_blocks.lock()
+            && let Some((next, end)) = blocks.get_mut(kind.name())
+            && *end - *next >= i64::from(n)
+        {
+            let first = *next;
+            *next += i64::from(n);
+            return Ok(first);
+        }
+        let size = n.max(ID_BLOCK);
+        let first = self.store.allocate_ids(kind, size).await?;
+        if let Ok(mut blocks) = self.id_blocks.lock() {
+            blocks.insert(kind.name(), (first + i64::from(n), first + i64::from(size)));
+        }
+        Ok(first)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -129,7 +162,15 @@ impl Passa {
         }
     }
 
-    async fn keyring(&self, tenant: TenantId) -> Result<TenantKeyring, AppError> {
+    async fn keyring(&self, tenant: TenantId) -> Result<Arc<TenantKeyring>, AppError> {
+        if let Some(ring) = self
+            .keyrings
+            .lock()
+            .ok()
+            .and_then(|k| k.get(&tenant).cloned())
+        {
+            return Ok(ring);
+        }
         let keys: Vec<WrappedKey> = self
             .store
             .tenant_keys(tenant)
@@ -137,6 +178,10 @@ impl Passa {
             .iter()
             .map(wrapped)
             .collect();
-        Ok(TenantKeyring::open(&self.keys, tenant, &keys)?)
+        let ring = Arc::new(TenantKeyring::open(&self.keys, tenant, &keys)?);
+        if let Ok(mut k) = self.keyrings.lock() {
+            k.insert(tenant, ring.clone());
+        }
+        Ok(ring)
     }
 }

@@ -300,7 +300,7 @@ impl Passa {
         now: Timestamp,
     ) -> Result<(), AppError> {
         let n = u32::try_from(single.len() + weekly.len()).unwrap_or(u32::MAX);
-        let first = self.store.allocate_ids(IdKind::Availability, n).await?;
+        let first = self.ids(IdKind::Availability, n).await?;
         let mut id = first;
         let mut next = || {
             id += 1;
@@ -386,7 +386,7 @@ impl Passa {
         {
             return Err(AppError::NotFound("no such unit".into()));
         }
-        let id = OrderId::new(self.store.allocate_ids(IdKind::Order, 1).await?);
+        let id = OrderId::new(self.ids(IdKind::Order, 1).await?);
         let note = match order.note.as_deref().map(str::trim) {
             Some(text) if !text.is_empty() => {
                 if text.chars().count() > 500 {
@@ -395,7 +395,7 @@ impl Passa {
                     ));
                 }
                 let ring = self.keyring(tenant).await?;
-                let key_id = DataKeyId::new(self.store.allocate_ids(IdKind::DataKey, 1).await?);
+                let key_id = DataKeyId::new(self.ids(IdKind::DataKey, 1).await?);
                 let (key, wrapped_key) = ring.new_data_key(key_id);
                 Some(SealedNote {
                     data_key_id: key_id,
@@ -715,7 +715,7 @@ impl Passa {
             )
             .await?;
         let booking = BookingRecord {
-            id: BookingId::new(self.store.allocate_ids(IdKind::Booking, 1).await?),
+            id: BookingId::new(self.ids(IdKind::Booking, 1).await?),
             order: o.id,
             person,
             start_s: o.start_s,
@@ -834,8 +834,7 @@ impl Passa {
         let ring = self.keyring(tenant).await?;
         let text = self.shift_text(tenant, o, &settings.time_zone).await?;
         let first = self
-            .store
-            .allocate_ids(IdKind::Offer, u32::try_from(chosen.len()).unwrap_or(0))
+            .ids(IdKind::Offer, u32::try_from(chosen.len()).unwrap_or(0))
             .await?;
         let mut rng = StdRng::seed_from_u64(rng_seed ^ o.id.get().unsigned_abs());
         let (mut offers, mut outgoing) = (Vec::new(), Vec::new());
@@ -990,8 +989,7 @@ impl Passa {
             .blind_index(IndexPurpose::Phone, sms.from.as_e164())
             .as_bytes()
             .to_vec();
-        let people = self.store.people_by_phone(tenant, &phone_index).await?;
-        let ids: Vec<PersonId> = people.iter().map(|p| p.id).collect();
+        let ids = self.store.people_ids_by_phone(tenant, &phone_index).await?;
         let contact = self.store.contact(tenant, &phone_index).await?;
         let reply = parse_reply(&sms.text);
         let reply_to = |body: String,
@@ -1052,7 +1050,7 @@ impl Passa {
                         found = Some(f.clone());
                         break;
                     }
-                    if let Some(f) = self.closed_offer_with(tenant, *p, &hash).await? {
+                    if let Some(f) = self.store.offer_by_code(tenant, &[*p], &hash).await? {
                         found = Some(f);
                         break;
                     }
@@ -1223,7 +1221,7 @@ impl Passa {
             .seal_inbound(ring, sms, InboundOutcome::Booked, now)
             .await?;
         let booking = BookingRecord {
-            id: BookingId::new(self.store.allocate_ids(IdKind::Booking, 1).await?),
+            id: BookingId::new(self.ids(IdKind::Booking, 1).await?),
             order: o.id,
             person: offer.person,
             start_s: o.start_s,
@@ -1318,26 +1316,6 @@ impl Passa {
         }
     }
 
-    async fn closed_offer_with(
-        &self,
-        tenant: TenantId,
-        person: PersonId,
-        hash: &[u8],
-    ) -> Result<Option<OfferRecord>, AppError> {
-        for o in self.store.orders(tenant, &[]).await? {
-            if let Some(f) = self
-                .store
-                .offers(tenant, o.id)
-                .await?
-                .into_iter()
-                .find(|f| f.person == person && f.code_hash == hash)
-            {
-                return Ok(Some(f));
-            }
-        }
-        Ok(None)
-    }
-
     #[allow(clippy::too_many_arguments)]
     async fn help(
         &self,
@@ -1400,8 +1378,8 @@ impl Passa {
         outcome: InboundOutcome,
         now: Timestamp,
     ) -> Result<InboundSms, AppError> {
-        let id = SmsId::new(self.store.allocate_ids(IdKind::Sms, 1).await?);
-        let key_id = DataKeyId::new(self.store.allocate_ids(IdKind::DataKey, 1).await?);
+        let id = SmsId::new(self.ids(IdKind::Sms, 1).await?);
+        let key_id = DataKeyId::new(self.ids(IdKind::DataKey, 1).await?);
         let (key, wrapped_key) = ring.new_data_key(key_id);
         Ok(InboundSms {
             id,

@@ -86,8 +86,8 @@ impl Passa {
             return Ok(Vec::new());
         }
         let n = u32::try_from(messages.len()).unwrap_or(u32::MAX);
-        let first_id = self.store.allocate_ids(IdKind::Sms, n).await?;
-        let first_key = self.store.allocate_ids(IdKind::DataKey, n).await?;
+        let first_id = self.ids(IdKind::Sms, n).await?;
+        let first_key = self.ids(IdKind::DataKey, n).await?;
         let mut out = Vec::with_capacity(messages.len());
         for (i, m) in messages.iter().enumerate() {
             let id = SmsId::new(first_id + i as i64);
@@ -137,7 +137,7 @@ impl Passa {
             .claim_sms(owner, now_s, now_s + lease_s, limit)
             .await?;
         let mut report = DispatchReport::default();
-        let mut rings: Vec<(TenantId, TenantKeyring)> = Vec::new();
+        let mut rings: Vec<(TenantId, std::sync::Arc<TenantKeyring>)> = Vec::new();
         for m in claimed {
             if !rings.iter().any(|(t, _)| *t == m.tenant) {
                 rings.push((m.tenant, self.keyring(m.tenant).await?));

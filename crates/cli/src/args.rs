@@ -65,6 +65,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum SmsCommand {
+    /// Choose the SMS provider and its credentials (secrets are sealed with the key file)
+    Configure(ConfigureArgs),
     /// Make (or replace) the tenant's webhook secret; it is shown once
     WebhookSecret,
     /// Hand Passa an inbound SMS exactly as the webhook would (for the demo and support)
@@ -75,6 +77,35 @@ pub enum SmsCommand {
     Purge(PurgeArgs),
     /// Outbox counts by state
     Status,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureArgs {
+    /// console, 46elks, smpp or none
+    #[arg(long)]
+    pub provider: String,
+    /// 46elks: the API base URL [default: https://api.46elks.com]; SMPP: host:port
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// 46elks API username, or SMPP system_id
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Sender id: an E.164 number or up to 11 letters and digits
+    #[arg(long)]
+    pub sender: Option<String>,
+    /// Read the password from the first line of standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// 46elks delivery-report URL (it holds the webhook secret): read from the next line
+    /// of standard input
+    #[arg(long)]
+    pub delivery_url_stdin: bool,
+    /// Source addresses allowed to call the webhooks, comma-separated (`192.0.2.0/24`)
+    #[arg(long, value_delimiter = ',')]
+    pub webhook_allow: Option<Vec<String>>,
+    /// Days to keep numbers and texts after the final delivery status
+    #[arg(long)]
+    pub retention_days: Option<u32>,
 }
 
 #[derive(Debug, Args)]

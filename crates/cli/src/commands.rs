@@ -13,14 +13,15 @@ use passa_app::{
 };
 use passa_domain::WeeklyMinutes;
 use passa_domain::{PhoneNumber, SmsId};
+use passa_gateway::{Elks, ElksConfig, Secret};
 use passa_store::Store;
 use passa_vault::{BackupRecipients, KeyFile};
 use passa_web::{Hooks, IpRange};
 
 use crate::BadInput;
 use crate::args::{
-    BackupCommand, CheckArgs, Cli, Command, DemoArgs, ExportCommand, ImportCommand, InitArgs,
-    SmsCommand, TenantCommand,
+    BackupCommand, CheckArgs, Cli, Command, ConfigureArgs, DemoArgs, ExportCommand, ImportCommand,
+    InitArgs, SmsCommand, TenantCommand,
 };
 use crate::config::{
     CONFIG_FILE, Config, default_data_dir, default_key_file, is_inside, redact_url, resolve_url,
@@ -147,9 +148,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check(args),
         Command::Solve(args) => crate::solve::run(args),
         Command::Serve(args) => {
-            let (passa, config, _) = open(&cli).await?;
+            let (passa, config, paths) = open(&cli).await?;
             let bind = args.bind.unwrap_or(config.server.bind);
-            serve(Arc::new(passa), &config, bind).await
+            let keys = load_keys(&paths.key_file)?;
+            serve(Arc::new(passa), &config, &keys, bind).await
         }
         Command::Sms(command) => sms(&cli, command).await,
     }
@@ -169,10 +171,45 @@ fn pool_settings(config: &Config) -> anyhow::Result<PoolSettings> {
 }
 
 /// The configured SMS transport; `None` when SMS is switched off.
-fn transport(config: &Config) -> anyhow::Result<Option<Arc<dyn SmsTransport>>> {
-    match config.sms.provider.as_str() {
+fn transport(config: &Config, keys: &KeyFile) -> anyhow::Result<Option<Arc<dyn SmsTransport>>> {
+    let sms = &config.sms;
+    let password = || -> anyhow::Result<Secret> {
+        let sealed = sms.password_sealed.as_deref().ok_or_else(|| {
+            BadInput(
+                "no SMS password configured: run `passa sms configure … --password-stdin`".into(),
+            )
+        })?;
+        Ok(Secret::new(
+            keys.open_setting(PASSWORD_LABEL, sealed)?.as_str(),
+        ))
+    };
+    let username = || {
+        sms.username
+            .clone()
+            .ok_or_else(|| BadInput("no SMS username configured".into()))
+    };
+    match sms.provider.as_str() {
         "none" => Ok(None),
         "console" => Ok(Some(Arc::new(crate::transport::Console::default()))),
+        "46elks" => {
+            let delivery_url = match &sms.delivery_url_sealed {
+                Some(sealed) => Some(Secret::new(
+                    keys.open_setting(DELIVERY_LABEL, sealed)?.as_str(),
+                )),
+                None => None,
+            };
+            Ok(Some(Arc::new(Elks::new(ElksConfig {
+                base_url: sms
+                    .endpoint
+                    .clone()
+                    .unwrap_or_else(|| "https://api.46elks.com".into()),
+                username: username()?,
+                password: password()?,
+                sender: sms.sender.clone(),
+                delivery_url,
+                timeout: std::time::Duration::from_secs(15),
+            })?)))
+        }
         other => Err(BadInput(format!(
             "unknown SMS provider \"{other}\" in the configuration (console, 46elks, smpp or none)"
         ))
@@ -180,13 +217,86 @@ fn transport(config: &Config) -> anyhow::Result<Option<Arc<dyn SmsTransport>>> {
     }
 }
 
+const PASSWORD_LABEL: &str = "sms.password";
+const DELIVERY_LABEL: &str = "sms.delivery_url";
+
+/// `passa sms configure`: secrets go through the key file into `passa.toml` sealed.
+fn configure_sms(paths: &Paths, keys: &KeyFile, args: &ConfigureArgs) -> anyhow::Result<()> {
+    let mut config = Config::load(&paths.data_dir)?;
+    if !["console", "46elks", "smpp", "none"].contains(&args.provider.as_str()) {
+        return Err(BadInput(format!(
+            "unknown SMS provider \"{}\" (console, 46elks, smpp or none)",
+            args.provider
+        ))
+        .into());
+    }
+    if let Some(sender) = &args.sender {
+        let alphanumeric = sender.len() <= 11 && sender.chars().all(|c| c.is_ascii_alphanumeric());
+        if !alphanumeric && PhoneNumber::parse(sender).is_err() {
+            return Err(BadInput(
+                "--sender must be a phone number or at most 11 letters and digits".into(),
+            )
+            .into());
+        }
+        config.sms.sender = sender.clone();
+    }
+    if let Some(allow) = &args.webhook_allow {
+        for r in allow {
+            if IpRange::parse(r).is_none() {
+                return Err(
+                    BadInput(format!("--webhook-allow: {r} is not an address or range")).into(),
+                );
+            }
+        }
+        config.sms.webhook_allow = allow.clone();
+    }
+    let mut lines = std::io::stdin().lines();
+    let mut next_line = |what: &str| -> anyhow::Result<String> {
+        match lines.next() {
+            Some(Ok(line)) if !line.trim().is_empty() => Ok(line.trim().to_owned()),
+            _ => Err(BadInput(format!("expected the {what} on standard input")).into()),
+        }
+    };
+    if args.password_stdin {
+        config.sms.password_sealed =
+            Some(keys.seal_setting(PASSWORD_LABEL, &next_line("password")?));
+    }
+    if args.delivery_url_stdin {
+        config.sms.delivery_url_sealed =
+            Some(keys.seal_setting(DELIVERY_LABEL, &next_line("delivery-report URL")?));
+    }
+    config.sms.provider = args.provider.clone();
+    if args.endpoint.is_some() {
+        config.sms.endpoint = args.endpoint.clone();
+    }
+    if args.username.is_some() {
+        config.sms.username = args.username.clone();
+    }
+    if let Some(days) = args.retention_days {
+        config.sms.retention_days = days;
+    }
+    // Check that the transport can be built before saving.
+    transport(&config, keys)?;
+    config.save(&paths.data_dir)?;
+    println!(
+        "SMS provider set to {} (secrets sealed with the key file in {}).",
+        config.sms.provider, CONFIG_FILE
+    );
+    Ok(())
+}
+
 fn retention(config: &Config) -> std::time::Duration {
     std::time::Duration::from_secs(u64::from(config.sms.retention_days) * 86_400)
 }
 
 async fn sms(cli: &Cli, command: &SmsCommand) -> anyhow::Result<()> {
-    let (passa, config, _) = open(cli).await?;
+    if let SmsCommand::Configure(args) = command {
+        let paths = Paths::of(cli);
+        return configure_sms(&paths, &load_keys(&paths.key_file)?, args);
+    }
+    let (passa, config, paths) = open(cli).await?;
     match command {
+        SmsCommand::Configure(_) => Ok(()),
         SmsCommand::WebhookSecret => {
             let tenant = passa.tenant(cli.tenant.as_deref()).await?;
             let secret = passa.rotate_webhook_secret(tenant.id, "cli", now()).await?;
@@ -244,7 +354,7 @@ async fn sms(cli: &Cli, command: &SmsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         SmsCommand::Dispatch => {
-            let Some(transport) = transport(&config)? else {
+            let Some(transport) = transport(&config, &load_keys(&paths.key_file)?)? else {
                 println!("SMS is switched off (provider = \"none\").");
                 return Ok(());
             };
@@ -641,7 +751,8 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
     println!("Everything personal in {data_dir} is encrypted; try `strings` on the database file.");
     if args.serve {
         let bind = args.server.bind.unwrap_or(config.server.bind);
-        serve(Arc::new(passa), &config, bind).await?;
+        let keys = load_keys(&paths.key_file)?;
+        serve(Arc::new(passa), &config, &keys, bind).await?;
     }
     Ok(())
 }
@@ -702,14 +813,27 @@ fn print_demo_plans(report: &passa_app::DemoReport) {
     );
 }
 
+/// A listener with a deep accept queue: the standard 128 overflows when a provider's burst
+/// of webhook calls arrives at once, and a dropped connection is retried only after a
+/// second.
+fn listen(bind: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if bind.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(bind)?;
+    socket.listen(4096)
+}
+
 async fn serve(
     passa: Arc<Passa>,
     config: &Config,
+    keys: &KeyFile,
     bind: std::net::SocketAddr,
 ) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("listening on {bind}"))?;
+    let listener = listen(bind).with_context(|| format!("listening on {bind}"))?;
     let address = listener.local_addr().unwrap_or(bind);
     let settings = pool_settings(config)?;
     let allow = config
@@ -723,7 +847,7 @@ async fn serve(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let store = passa.store().clone();
-    if let Some(transport) = transport(config)? {
+    if let Some(transport) = transport(config, keys)? {
         crate::worker::spawn(
             passa.clone(),
             transport,

@@ -44,9 +44,9 @@ pub struct Sms {
     /// The password, sealed with the key file (`passa sms configure`); never plain here.
     #[serde(default)]
     pub password_sealed: Option<String>,
-    /// The public base URL 46elks calls back (for delivery reports), e.g. https://passa.example.se
+    /// The 46elks delivery-report URL (it holds a webhook secret), sealed with the key file.
     #[serde(default)]
-    pub public_url: Option<String>,
+    pub delivery_url_sealed: Option<String>,
     /// Source addresses allowed to call the webhooks (`192.0.2.0/24`); empty: any.
     #[serde(default)]
     pub webhook_allow: Vec<String>,
@@ -63,7 +63,7 @@ impl Default for Sms {
             endpoint: None,
             username: None,
             password_sealed: None,
-            public_url: None,
+            delivery_url_sealed: None,
             webhook_allow: Vec::new(),
             retention_days: default_retention(),
         }
@@ -167,7 +167,10 @@ impl Config {
 
     /// Writes the configuration, readable only by its owner (it may hold a database password).
     pub fn write_new(&self, data_dir: &Path) -> anyhow::Result<()> {
-        let path = data_dir.join(CONFIG_FILE);
+        self.write_to(&data_dir.join(CONFIG_FILE))
+    }
+
+    fn write_to(&self, path: &Path) -> anyhow::Result<()> {
         let body = format!(
             "# Passa configuration. Keys live in the key file, never here.\n{}",
             toml::to_string(self).context("writing the configuration")?
@@ -180,10 +183,20 @@ impl Config {
             options.mode(0o600);
         }
         let mut file = options
-            .open(&path)
+            .open(path)
             .with_context(|| format!("creating {}", path.display()))?;
         std::io::Write::write_all(&mut file, body.as_bytes())
             .with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Replaces the configuration file: written beside it, then renamed over it.
+    pub fn save(&self, data_dir: &Path) -> anyhow::Result<()> {
+        let tmp = data_dir.join(format!("{CONFIG_FILE}.new"));
+        let _ = std::fs::remove_file(&tmp);
+        let tmp_dir = tmp.parent().unwrap_or(data_dir);
+        self.write_to(&tmp)?;
+        std::fs::rename(&tmp, data_dir.join(CONFIG_FILE))
+            .with_context(|| format!("replacing the configuration in {}", tmp_dir.display()))
     }
 
     /// The database URL with a relative SQLite path resolved against the data directory.

@@ -202,7 +202,7 @@ macro_rules! impl_store {
             }
 
             async fn allocate_ids(&self, kind: IdKind, count: u32) -> Result<i64, StoreError> {
-                let mut tx = begin_write(&self.pool).await?;
+                let mut tx = begin_write(&self.writer).await?;
                 sqlx::query("INSERT INTO id_counters (kind, next_id) VALUES ($1, 1) ON CONFLICT (kind) DO NOTHING")
                     .bind(kind.name())
                     .execute(&mut *tx)
@@ -243,14 +243,14 @@ macro_rules! impl_store {
                 )
                 .bind(i64::from(check.wrapped_by))
                 .bind(to_bin(&check.ciphertext))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(map_err)?;
                 Ok(())
             }
 
             async fn create_tenant(&self, tenant: &NewTenant) -> Result<(), StoreError> {
-                let mut tx = begin_write(&self.pool).await?;
+                let mut tx = begin_write(&self.writer).await?;
                 sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
                     .bind(tenant.id.get())
                     .bind(tenant.name.as_str())
@@ -371,7 +371,7 @@ macro_rules! impl_store {
 
             async fn import_people(&self, tenant: TenantId, batch: &PeopleBatch) -> Result<(), StoreError> {
                 let t = tenant.get();
-                let mut tx = begin_write(&self.pool).await?;
+                let mut tx = begin_write(&self.writer).await?;
                 insert_rows(&mut tx, "INSERT INTO units (id, tenant_id, name) ", &batch.new_units, |b, (id, name)| {
                             b.push_bind(id.get()).push_bind(t).push_bind(name.as_str().to_owned());
                         }).await?;
@@ -457,7 +457,7 @@ macro_rules! impl_store {
 
             async fn save_planning(&self, tenant: TenantId, plan: &PlanningBatch) -> Result<(), StoreError> {
                 let t = tenant.get();
-                let mut tx = begin_write(&self.pool).await?;
+                let mut tx = begin_write(&self.writer).await?;
                 insert_rows(&mut tx, "INSERT INTO shift_types (id, tenant_id, unit_id, name, start_time, end_time, break_minutes) ", &plan.shift_types, |b, s| {
                         b.push_bind(s.id.get())
                             .push_bind(t)
@@ -567,7 +567,7 @@ macro_rules! impl_store {
 
             async fn save_schedule(&self, tenant: TenantId, batch: &ScheduleBatch) -> Result<(), StoreError> {
                 let t = tenant.get();
-                let mut tx = begin_write(&self.pool).await?;
+                let mut tx = begin_write(&self.writer).await?;
                 sqlx::query("DELETE FROM planned_shifts WHERE tenant_id = $1 AND period_id = $2")
                     .bind(t)
                     .bind(batch.period.get())
@@ -655,7 +655,7 @@ macro_rules! impl_store {
             }
 
             async fn audit(&self, tenant: TenantId, entry: &AuditEntry) -> Result<(), StoreError> {
-                let mut tx = begin_write(&self.pool).await?;
+                let mut tx = begin_write(&self.writer).await?;
                 append_audit(&mut tx, tenant, entry).await?;
                 tx.commit().await.map_err(map_err)
             }
@@ -735,7 +735,7 @@ macro_rules! impl_store {
             }
 
             async fn restore(&self, dump: &Dump) -> Result<(), StoreError> {
-                let mut tx = begin_write(&self.pool).await?;
+                let mut tx = begin_write(&self.writer).await?;
                 let schema_version: i64 =
                     sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations")
                         .fetch_one(&mut *tx)

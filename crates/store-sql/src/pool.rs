@@ -203,7 +203,7 @@ macro_rules! impl_pool_store {
                     weekly: &[WeeklyAvailabilityRecord],
                     audit: &AuditEntry,
                 ) -> Result<(), StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     for a in single {
                         sqlx::query(
                             "INSERT INTO availability (id, tenant_id, person_id, start_at, end_at, start_s, end_s) \
@@ -302,7 +302,7 @@ macro_rules! impl_pool_store {
                     o: &OrderRecord,
                     audit: &AuditEntry,
                 ) -> Result<(), StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     if let Some(note) = &o.note {
                         insert_data_key(&mut tx, tenant, note.data_key_id, &note.data_key).await?;
                     }
@@ -409,6 +409,47 @@ macro_rules! impl_pool_store {
                     Ok(out)
                 }
 
+                async fn offer_by_code(
+                    &self,
+                    tenant: TenantId,
+                    people: &[PersonId],
+                    code_hash: &[u8],
+                ) -> Result<Option<OfferRecord>, StoreError> {
+                    for p in people {
+                        let row = sqlx::query(
+                            "SELECT id, order_id, person_id, wave, code_hash, state, created_at, answered_at \
+                             FROM offers WHERE tenant_id = $1 AND person_id = $2 AND code_hash = $3 \
+                             ORDER BY id DESC LIMIT 1",
+                        )
+                        .bind(tenant.get())
+                        .bind(p.get())
+                        .bind(to_bin(code_hash))
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                        if let Some(row) = row {
+                            return offer_of(&row).map(Some);
+                        }
+                    }
+                    Ok(None)
+                }
+
+                async fn people_ids_by_phone(
+                    &self,
+                    tenant: TenantId,
+                    phone_index: &[u8],
+                ) -> Result<Vec<PersonId>, StoreError> {
+                    let ids: Vec<i64> = sqlx::query_scalar(
+                        "SELECT id FROM people WHERE tenant_id = $1 AND phone_idx = $2 ORDER BY id",
+                    )
+                    .bind(tenant.get())
+                    .bind(to_bin(phone_index))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(ids.into_iter().map(PersonId::new).collect())
+                }
+
                 async fn work_of(
                     &self,
                     tenant: TenantId,
@@ -479,7 +520,7 @@ macro_rules! impl_pool_store {
                     next_wave_s: Option<i64>,
                     audit: &AuditEntry,
                 ) -> Result<(), StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     let moved = sqlx::query(
                         "UPDATE orders SET state = 'offering', waves_sent = waves_sent + 1, next_wave_s = $3 \
                          WHERE tenant_id = $1 AND id = $2 AND state IN ('open', 'offering')",
@@ -525,7 +566,7 @@ macro_rules! impl_pool_store {
                     check: BookingCheck<'_>,
                 ) -> Result<BookingOutcome, StoreError> {
                     let b = &request.booking;
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     if let Some(inbound) = &request.inbound {
                         if !insert_inbound(&mut tx, tenant, inbound).await? {
                             return Ok(BookingOutcome::Duplicate);
@@ -626,7 +667,7 @@ macro_rules! impl_pool_store {
                     sms: &[NewSms],
                     audit: Option<&AuditEntry>,
                 ) -> Result<bool, StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     if !insert_inbound(&mut tx, tenant, inbound).await? {
                         return Ok(false);
                     }
@@ -707,7 +748,7 @@ macro_rules! impl_pool_store {
                     _at: &str,
                     audit: &AuditEntry,
                 ) -> Result<bool, StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     let moved = sqlx::query(
                         "UPDATE orders SET state = $3, next_wave_s = NULL \
                          WHERE tenant_id = $1 AND id = $2 AND state IN ('open', 'offering')",
@@ -748,7 +789,7 @@ macro_rules! impl_pool_store {
                     lease_until_s: i64,
                     limit: u32,
                 ) -> Result<Vec<ClaimedSms>, StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     let ids: Vec<i64> = sqlx::query_scalar(
                         "SELECT id FROM sms_outbox WHERE (state = 'pending' AND not_before_s <= $1) \
                          OR (state = 'sending' AND lease_until_s < $1) ORDER BY not_before_s, id LIMIT $2",
@@ -815,7 +856,7 @@ macro_rules! impl_pool_store {
                     at: &str,
                     at_s: i64,
                 ) -> Result<bool, StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     let n = sqlx::query(
                         "UPDATE sms_outbox SET state = 'sent', provider = $3, provider_id = $4, sent_at = $5, \
                          final_s = $6, lease_owner = NULL, lease_until_s = NULL \
@@ -844,7 +885,7 @@ macro_rules! impl_pool_store {
                     at: &str,
                     at_s: i64,
                 ) -> Result<(), StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     match not_before_s {
                         Some(next) => sqlx::query(
                             "UPDATE sms_outbox SET state = 'pending', not_before_s = $3, last_error = $4, \
@@ -883,7 +924,7 @@ macro_rules! impl_pool_store {
                         DeliveryStatus::Delivered => "delivered",
                         DeliveryStatus::Failed => "failed",
                     };
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     // A report never moves a message back from a final state.
                     let n = sqlx::query(
                         "UPDATE sms_outbox SET state = $3, final_at = $4, final_s = $5 \
@@ -911,7 +952,7 @@ macro_rules! impl_pool_store {
                 }
 
                 async fn purge_sms(&self, before_s: i64, at: &str) -> Result<u64, StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     let mut keys: Vec<(i64, i64)> = Vec::new();
                     // The data key ids are read before the rows forget them.
                     let rows = sqlx::query(
@@ -974,7 +1015,7 @@ macro_rules! impl_pool_store {
                     secret_hash: &[u8],
                     audit: &AuditEntry,
                 ) -> Result<(), StoreError> {
-                    let mut tx = begin_write(&self.pool).await?;
+                    let mut tx = begin_write(&self.writer).await?;
                     sqlx::query(
                         "INSERT INTO sms_webhook_secrets (tenant_id, secret_hash, created_at) VALUES ($1, $2, $3) \
                          ON CONFLICT (tenant_id) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at",

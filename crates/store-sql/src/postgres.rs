@@ -34,6 +34,8 @@ async fn begin_snapshot(pool: &sqlx::PgPool) -> Result<sqlx::Transaction<'static
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: sqlx::PgPool,
+    /// The same pool: PostgreSQL writers need no queue of their own.
+    writer: sqlx::PgPool,
 }
 
 impl PgStore {
@@ -61,7 +63,10 @@ impl PgStore {
             ),
         ]);
         migrator.run(&pool).await.map_err(migrate_err)?;
-        Ok(Self { pool })
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+        })
     }
 
     pub async fn close(&self) {

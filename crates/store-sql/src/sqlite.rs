@@ -39,7 +39,12 @@ async fn begin_snapshot(
 /// Passa's store in one SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Readers: WAL lets them run beside the writer.
     pool: sqlx::SqlitePool,
+    /// The one writer connection: writers queue for it without blocking a thread, where
+    /// several writer connections would spin in SQLite's busy handler and sleep up to 100 ms
+    /// at a time under load.
+    writer: sqlx::SqlitePool,
 }
 
 impl SqliteStore {
@@ -54,9 +59,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             // Freed pages are zeroed, so an erased data key leaves no trace in the file.
             .pragma("secure_delete", "ON");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
             .await
             .map_err(map_err)?;
         let migrator = sqlx::migrate::Migrator::with_migrations(vec![
@@ -76,13 +81,20 @@ impl SqliteStore {
                 include_str!("../migrations/sqlite/0003_pool.sql"),
             ),
         ]);
-        migrator.run(&pool).await.map_err(migrate_err)?;
-        Ok(Self { pool })
+        migrator.run(&writer).await.map_err(migrate_err)?;
+        // Readers open after the migrations, so they see the schema.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(map_err)?;
+        Ok(Self { pool, writer })
     }
 
     /// Closes the pool, checkpointing the WAL into the main file.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }
 

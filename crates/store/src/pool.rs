@@ -273,6 +273,21 @@ pub trait PoolStore: Send + Sync {
         people: &[PersonId],
     ) -> Result<Vec<OfferRecord>, StoreError>;
 
+    /// The offer of one of these people whose code hash is `code_hash`, in any state.
+    async fn offer_by_code(
+        &self,
+        tenant: TenantId,
+        people: &[PersonId],
+        code_hash: &[u8],
+    ) -> Result<Option<OfferRecord>, StoreError>;
+
+    /// The ids of people whose phone blind index matches (no sealed field is read).
+    async fn people_ids_by_phone(
+        &self,
+        tenant: TenantId,
+        phone_index: &[u8],
+    ) -> Result<Vec<PersonId>, StoreError>;
+
     /// Bookings and planned shifts of a person overlapping `[from_s, to_s)`.
     async fn work_of(
         &self,

@@ -161,6 +161,56 @@ impl KeyFile {
     }
 }
 
+impl KeyFile {
+    /// Seals a configuration secret (an SMS provider's password, a URL with a secret in
+    /// it) so it can sit in `passa.toml`: `v{kek}:{base64}`, bound to its `label`.
+    pub fn seal_setting(&self, label: &str, plaintext: &str) -> String {
+        use base64::Engine;
+        let kek = self.current_kek();
+        let key = derive(kek.material(), "passa/v1/config-secret");
+        let sealed = seal_with(&key, setting_aad(label).as_bytes(), plaintext.as_bytes());
+        format!(
+            "v{}:{}",
+            kek.version,
+            base64::engine::general_purpose::STANDARD.encode(sealed)
+        )
+    }
+
+    /// Opens what [`KeyFile::seal_setting`] sealed under the same label.
+    pub fn open_setting(&self, label: &str, sealed: &str) -> Result<Zeroizing<String>, VaultError> {
+        use base64::Engine;
+        let fail = VaultError::WrongKey {
+            what: "a sealed setting",
+        };
+        let (version, body) = sealed
+            .strip_prefix('v')
+            .and_then(|s| s.split_once(':'))
+            .ok_or(VaultError::WrongKey {
+                what: "a sealed setting (not v<kek>:<base64>)",
+            })?;
+        let version: u32 = version.parse().map_err(|_| VaultError::WrongKey {
+            what: "a sealed setting's key version",
+        })?;
+        let kek = self.kek(version)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(body.trim())
+            .map_err(|_| VaultError::WrongKey {
+                what: "a sealed setting (not base64)",
+            })?;
+        let key = derive(kek.material(), "passa/v1/config-secret");
+        let plain = open_with(&key, setting_aad(label).as_bytes(), &bytes).ok_or(fail)?;
+        String::from_utf8(plain.to_vec())
+            .map(Zeroizing::new)
+            .map_err(|_| VaultError::WrongKey {
+                what: "a sealed setting (not text)",
+            })
+    }
+}
+
+fn setting_aad(label: &str) -> String {
+    format!("passa/v1/setting|{label}")
+}
+
 /// One version of a tenant's keys, derived from the tenant's master key.
 pub struct TenantKeys {
     tenant: TenantId,
@@ -600,5 +650,28 @@ mod tests {
             sealed[i] ^= 0x01;
             prop_assert!(dk.open(NAME, &sealed).is_err());
         }
+    }
+}
+
+#[cfg(test)]
+mod setting_tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_setting_opens_with_its_key_file_and_label_only() -> Result<(), VaultError> {
+        let keys = KeyFile::generate();
+        let sealed = keys.seal_setting("sms.password", "hemligt");
+        assert!(!sealed.contains("hemligt"));
+        assert_eq!(
+            keys.open_setting("sms.password", &sealed)?.as_str(),
+            "hemligt"
+        );
+        assert!(keys.open_setting("sms.delivery_url", &sealed).is_err());
+        assert!(
+            KeyFile::generate()
+                .open_setting("sms.password", &sealed)
+                .is_err()
+        );
+        Ok(())
     }
 }

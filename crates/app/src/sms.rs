@@ -281,6 +281,28 @@ impl Passa {
         Ok(PhoneNumber::parse(&number)?)
     }
 
+    /// The tenant an inbound number belongs to, for transports without a per-tenant
+    /// address (SMPP): the first tenant with a person of that number, else the first tenant.
+    pub async fn tenant_for_number(
+        &self,
+        number: &PhoneNumber,
+    ) -> Result<Option<TenantId>, AppError> {
+        let tenants = self.store.tenants().await?;
+        for t in &tenants {
+            let ring = self.keyring(t.id).await?;
+            let index = ring.blind_index(passa_vault::IndexPurpose::Phone, number.as_e164());
+            if !self
+                .store
+                .people_ids_by_phone(t.id, index.as_bytes())
+                .await?
+                .is_empty()
+            {
+                return Ok(Some(t.id));
+            }
+        }
+        Ok(tenants.first().map(|t| t.id))
+    }
+
     /// Outbox counts by state.
     pub async fn sms_counts(&self, tenant: TenantId) -> Result<Vec<(String, u64)>, AppError> {
         Ok(self.store.sms_counts(tenant).await?)

@@ -13,7 +13,7 @@ use passa_app::{
 };
 use passa_domain::WeeklyMinutes;
 use passa_domain::{PhoneNumber, SmsId};
-use passa_gateway::{Elks, ElksConfig, Secret};
+use passa_gateway::{Elks, ElksConfig, Secret, Smpp, SmppConfig};
 use passa_store::Store;
 use passa_vault::{BackupRecipients, KeyFile};
 use passa_web::{Hooks, IpRange};
@@ -171,7 +171,11 @@ fn pool_settings(config: &Config) -> anyhow::Result<PoolSettings> {
 }
 
 /// The configured SMS transport; `None` when SMS is switched off.
-fn transport(config: &Config, keys: &KeyFile) -> anyhow::Result<Option<Arc<dyn SmsTransport>>> {
+fn transport(
+    config: &Config,
+    keys: &KeyFile,
+    passa: Option<Arc<Passa>>,
+) -> anyhow::Result<Option<Arc<dyn SmsTransport>>> {
     let sms = &config.sms;
     let password = || -> anyhow::Result<Secret> {
         let sealed = sms.password_sealed.as_deref().ok_or_else(|| {
@@ -209,6 +213,29 @@ fn transport(config: &Config, keys: &KeyFile) -> anyhow::Result<Option<Arc<dyn S
                 delivery_url,
                 timeout: std::time::Duration::from_secs(15),
             })?)))
+        }
+        "smpp" => {
+            let Some(passa) = passa else {
+                return Err(BadInput("SMPP runs inside `passa serve`".into()).into());
+            };
+            let address = sms.endpoint.clone().ok_or_else(|| {
+                BadInput("no SMPP address configured (--endpoint host:port)".into())
+            })?;
+            let events = Arc::new(crate::transport::SmppToPassa {
+                passa,
+                settings: pool_settings(config)?,
+            });
+            Ok(Some(Arc::new(Smpp::start(
+                SmppConfig {
+                    address,
+                    system_id: username()?,
+                    password: password()?,
+                    source_addr: sms.sender.clone(),
+                    enquire_link: std::time::Duration::from_secs(30),
+                    timeout: std::time::Duration::from_secs(15),
+                },
+                events,
+            ))))
         }
         other => Err(BadInput(format!(
             "unknown SMS provider \"{other}\" in the configuration (console, 46elks, smpp or none)"
@@ -275,8 +302,10 @@ fn configure_sms(paths: &Paths, keys: &KeyFile, args: &ConfigureArgs) -> anyhow:
     if let Some(days) = args.retention_days {
         config.sms.retention_days = days;
     }
-    // Check that the transport can be built before saving.
-    transport(&config, keys)?;
+    // Check that the transport can be built before saving (SMPP connects only in serve).
+    if config.sms.provider != "smpp" {
+        transport(&config, keys, None)?;
+    }
     config.save(&paths.data_dir)?;
     println!(
         "SMS provider set to {} (secrets sealed with the key file in {}).",
@@ -354,7 +383,7 @@ async fn sms(cli: &Cli, command: &SmsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         SmsCommand::Dispatch => {
-            let Some(transport) = transport(&config, &load_keys(&paths.key_file)?)? else {
+            let Some(transport) = transport(&config, &load_keys(&paths.key_file)?, None)? else {
                 println!("SMS is switched off (provider = \"none\").");
                 return Ok(());
             };
@@ -847,7 +876,7 @@ async fn serve(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let store = passa.store().clone();
-    if let Some(transport) = transport(config, keys)? {
+    if let Some(transport) = transport(config, keys, Some(passa.clone()))? {
         crate::worker::spawn(
             passa.clone(),
             transport,

@@ -44,3 +44,51 @@ impl SmsTransport for Console {
         Ok(format!("console-{}-{n}", id.get()))
     }
 }
+
+/// Hands what the SMSC says to Passa: replies as if they came through a webhook, delivery
+/// receipts to the outbox.
+pub struct SmppToPassa {
+    pub passa: std::sync::Arc<passa_app::Passa>,
+    pub settings: passa_app::PoolSettings,
+}
+
+#[async_trait]
+impl passa_gateway::SmppEvents for SmppToPassa {
+    async fn inbound(&self, id: String, from: PhoneNumber, text: String) {
+        let now = crate::commands::now();
+        let tenant = match self.passa.tenant_for_number(&from).await {
+            Ok(Some(t)) => t,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "SMPP inbound: finding the tenant failed");
+                return;
+            }
+        };
+        let sms = passa_app::IncomingSms {
+            provider: "smpp".into(),
+            provider_id: id,
+            from,
+            text,
+            received: now,
+        };
+        match self
+            .passa
+            .receive_sms(tenant, &sms, &self.settings, now)
+            .await
+        {
+            Ok(outcome) => tracing::info!(outcome = outcome.as_str(), "inbound SMS handled"),
+            Err(e) => tracing::error!(error = %e, "SMPP inbound SMS failed"),
+        }
+    }
+
+    async fn delivery(&self, message_id: String, status: passa_store::DeliveryStatus) {
+        let now = crate::commands::now();
+        if let Err(e) = self
+            .passa
+            .sms_delivery("smpp", &message_id, status, now)
+            .await
+        {
+            tracing::error!(error = %e, "SMPP delivery receipt failed");
+        }
+    }
+}

@@ -18,7 +18,7 @@ impl Secret {
         Self(s.into())
     }
 
-    fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }

@@ -3,8 +3,10 @@
 //! retries are the app's.
 
 mod elks;
+mod smpp;
 
 pub use elks::{Elks, ElksConfig, Secret};
+pub use smpp::{Smpp, SmppConfig, SmppEvents};
 
 /// rustls needs one crypto provider for the process; ring builds with a C compiler alone.
 pub(crate) fn install_crypto() {

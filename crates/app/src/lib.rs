@@ -6,6 +6,7 @@
 //! an audited read.
 
 mod backup;
+pub mod crash;
 mod demo;
 mod error;
 mod people;

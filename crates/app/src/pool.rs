@@ -1261,7 +1261,10 @@ impl Passa {
             answered_at: stamp(now),
         };
         match outcome {
-            BookingOutcome::Booked => Ok(InboundOutcome::Booked),
+            BookingOutcome::Booked => {
+                crate::crash::point("reply.booked");
+                Ok(InboundOutcome::Booked)
+            }
             BookingOutcome::Duplicate => Ok(InboundOutcome::Duplicate),
             BookingOutcome::NotLive(OrderState::Booked) => {
                 self.finish_inbound(

@@ -149,8 +149,11 @@ impl Passa {
             let to = key.open(sms_field(OUTBOX, "recipient", m.id), &m.recipient)?;
             let body = key.open(sms_field(OUTBOX, "body", m.id), &m.body)?;
             let to = PhoneNumber::parse(&to)?;
+            crate::crash::point("dispatch.claimed");
             match transport.send(m.id, &to, &body).await {
                 Ok(provider_id) => {
+                    // The at-least-once window: accepted by the provider, id not yet stored.
+                    crate::crash::point("dispatch.sent");
                     self.store
                         .sms_sent(
                             m.id,
@@ -161,6 +164,7 @@ impl Passa {
                             now_s,
                         )
                         .await?;
+                    crate::crash::point("dispatch.stored");
                     report.sent += 1;
                 }
                 Err(TransportError::Retry(e)) if m.attempts < MAX_ATTEMPTS => {

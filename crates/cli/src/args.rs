@@ -106,6 +106,10 @@ pub struct ConfigureArgs {
     /// Days to keep numbers and texts after the final delivery status
     #[arg(long)]
     pub retention_days: Option<u32>,
+    /// Seconds a dispatcher holds a message it is sending before another process may
+    /// take it over (after a crash)
+    #[arg(long)]
+    pub lease_seconds: Option<u64>,
 }
 
 #[derive(Debug, Args)]

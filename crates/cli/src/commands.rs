@@ -302,6 +302,9 @@ fn configure_sms(paths: &Paths, keys: &KeyFile, args: &ConfigureArgs) -> anyhow:
     if let Some(days) = args.retention_days {
         config.sms.retention_days = days;
     }
+    if let Some(seconds) = args.lease_seconds {
+        config.sms.lease_seconds = seconds.max(1);
+    }
     // Check that the transport can be built before saving (SMPP connects only in serve).
     if config.sms.provider != "smpp" {
         transport(&config, keys, None)?;
@@ -882,6 +885,7 @@ async fn serve(
             transport,
             settings.clone(),
             retention(config),
+            std::time::Duration::from_secs(config.sms.lease_seconds.max(1)),
         );
     }
     let hooks = Hooks {

@@ -53,6 +53,13 @@ pub struct Sms {
     /// Days numbers and texts are kept after the final delivery status.
     #[serde(default = "default_retention")]
     pub retention_days: u32,
+    /// Seconds a dispatcher holds a message it is sending before another may take it.
+    #[serde(default = "default_lease")]
+    pub lease_seconds: u64,
+}
+
+fn default_lease() -> u64 {
+    60
 }
 
 impl Default for Sms {
@@ -66,6 +73,7 @@ impl Default for Sms {
             delivery_url_sealed: None,
             webhook_allow: Vec::new(),
             retention_days: default_retention(),
+            lease_seconds: default_lease(),
         }
     }
 }

@@ -51,6 +51,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
+    // Crash tests only: abort at a named point (see passa_app::crash).
+    if let Ok(spec) = std::env::var("PASSA_CRASH_AT") {
+        passa_app::crash::arm(&spec);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -31,13 +31,14 @@ pub fn spawn(
     transport: Arc<dyn SmsTransport>,
     settings: PoolSettings,
     retention: Duration,
+    lease: Duration,
 ) {
     let owner = owner();
     let p = passa.clone();
     tokio::spawn(async move {
         loop {
             match p
-                .dispatch_sms(transport.as_ref(), &owner, LEASE, 200, now())
+                .dispatch_sms(transport.as_ref(), &owner, lease, 200, now())
                 .await
             {
                 Ok(r) if r.sent + r.retried + r.failed > 0 => continue,

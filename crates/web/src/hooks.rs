@@ -167,6 +167,7 @@ pub(crate) async fn inbound(
         .await
     {
         Ok(outcome) => {
+            passa_app::crash::point("reply.handled");
             tracing::info!(outcome = outcome.as_str(), "inbound SMS handled");
             StatusCode::OK.into_response()
         }

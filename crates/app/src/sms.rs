@@ -66,6 +66,12 @@ pub struct DispatchReport {
     pub failed: usize,
 }
 
+enum Handed {
+    Sent,
+    Retry,
+    Failed,
+}
+
 /// Attempts before a message is given up as failed.
 const MAX_ATTEMPTS: u32 = 10;
 
@@ -130,14 +136,31 @@ impl Passa {
         limit: u32,
         now: Timestamp,
     ) -> Result<DispatchReport, AppError> {
+        self.dispatch_sms_windowed(transport, owner, lease, limit, 1, now)
+            .await
+    }
+
+    /// [`Passa::dispatch_sms`] with up to `window` messages in flight at once (SMPP's
+    /// window, parallel HTTPS requests). The at-least-once window grows with it: a crash can
+    /// resend every message that was in flight.
+    pub async fn dispatch_sms_windowed(
+        &self,
+        transport: &dyn SmsTransport,
+        owner: &str,
+        lease: Duration,
+        limit: u32,
+        window: usize,
+        now: Timestamp,
+    ) -> Result<DispatchReport, AppError> {
+        use futures_util::StreamExt;
         let now_s = now.as_second();
         let lease_s = i64::try_from(lease.as_secs()).unwrap_or(60).max(1);
         let claimed = self
             .store
             .claim_sms(owner, now_s, now_s + lease_s, limit)
             .await?;
-        let mut report = DispatchReport::default();
         let mut rings: Vec<(TenantId, std::sync::Arc<TenantKeyring>)> = Vec::new();
+        let mut opened = Vec::with_capacity(claimed.len());
         for m in claimed {
             if !rings.iter().any(|(t, _)| *t == m.tenant) {
                 rings.push((m.tenant, self.keyring(m.tenant).await?));
@@ -148,46 +171,46 @@ impl Passa {
             let key = ring.open_data_key(m.data_key_id, &wrapped(&m.data_key))?;
             let to = key.open(sms_field(OUTBOX, "recipient", m.id), &m.recipient)?;
             let body = key.open(sms_field(OUTBOX, "body", m.id), &m.body)?;
-            let to = PhoneNumber::parse(&to)?;
-            crate::crash::point("dispatch.claimed");
-            match transport.send(m.id, &to, &body).await {
-                Ok(provider_id) => {
-                    // The at-least-once window: accepted by the provider, id not yet stored.
-                    crate::crash::point("dispatch.sent");
-                    self.store
-                        .sms_sent(
-                            m.id,
-                            owner,
-                            transport.name(),
-                            &provider_id,
-                            &stamp(now),
-                            now_s,
-                        )
-                        .await?;
-                    crate::crash::point("dispatch.stored");
-                    report.sent += 1;
+            opened.push((m.id, m.attempts, PhoneNumber::parse(&to)?, body));
+        }
+        let results: Vec<Result<Handed, AppError>> = futures_util::stream::iter(opened)
+            .map(|(id, attempts, to, body)| async move {
+                crate::crash::point("dispatch.claimed");
+                match transport.send(id, &to, &body).await {
+                    Ok(provider_id) => {
+                        // The at-least-once window: accepted by the provider, id not stored.
+                        crate::crash::point("dispatch.sent");
+                        self.store
+                            .sms_sent(id, owner, transport.name(), &provider_id, &stamp(now), now_s)
+                            .await?;
+                        crate::crash::point("dispatch.stored");
+                        Ok(Handed::Sent)
+                    }
+                    Err(TransportError::Retry(e)) if attempts < MAX_ATTEMPTS => {
+                        tracing::warn!(sms = id.get(), attempts, error = %e, "SMS send failed; will retry");
+                        self.store
+                            .sms_failed(id, owner, &e, Some(now_s + backoff(attempts)), &stamp(now), now_s)
+                            .await?;
+                        Ok(Handed::Retry)
+                    }
+                    Err(e) => {
+                        tracing::warn!(sms = id.get(), error = %e, "SMS send failed for good");
+                        self.store
+                            .sms_failed(id, owner, &e.to_string(), None, &stamp(now), now_s)
+                            .await?;
+                        Ok(Handed::Failed)
+                    }
                 }
-                Err(TransportError::Retry(e)) if m.attempts < MAX_ATTEMPTS => {
-                    tracing::warn!(sms = m.id.get(), attempts = m.attempts, error = %e, "SMS send failed; will retry");
-                    self.store
-                        .sms_failed(
-                            m.id,
-                            owner,
-                            &e,
-                            Some(now_s + backoff(m.attempts)),
-                            &stamp(now),
-                            now_s,
-                        )
-                        .await?;
-                    report.retried += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(sms = m.id.get(), error = %e, "SMS send failed for good");
-                    self.store
-                        .sms_failed(m.id, owner, &e.to_string(), None, &stamp(now), now_s)
-                        .await?;
-                    report.failed += 1;
-                }
+            })
+            .buffer_unordered(window.max(1))
+            .collect()
+            .await;
+        let mut report = DispatchReport::default();
+        for r in results {
+            match r? {
+                Handed::Sent => report.sent += 1,
+                Handed::Retry => report.retried += 1,
+                Handed::Failed => report.failed += 1,
             }
         }
         Ok(report)
@@ -283,6 +306,32 @@ impl Passa {
         let key = ring.open_data_key(data_key_id, &wrapped(&data_key))?;
         let number = key.open(sms_field(OUTBOX, "recipient", id), &sealed)?;
         Ok(PhoneNumber::parse(&number)?)
+    }
+
+    /// Queues plain messages (a notice to staff, a test message): sealed, each with its own
+    /// data key, sent by the dispatcher like any other.
+    pub async fn queue_sms(
+        &self,
+        tenant: TenantId,
+        messages: &[(PhoneNumber, String)],
+        kind: &'static str,
+        now: Timestamp,
+    ) -> Result<usize, AppError> {
+        let ring = self.keyring(tenant).await?;
+        let outgoing: Vec<Outgoing> = messages
+            .iter()
+            .map(|(to, body)| Outgoing {
+                to: to.clone(),
+                body: body.clone(),
+                kind,
+                order: None,
+                offer: None,
+                not_before: now,
+            })
+            .collect();
+        let sealed = self.seal_sms(&ring, &outgoing, now).await?;
+        self.store.enqueue_sms(tenant, &sealed).await?;
+        Ok(sealed.len())
     }
 
     /// The tenant an inbound number belongs to, for transports without a per-tenant

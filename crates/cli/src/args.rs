@@ -110,6 +110,9 @@ pub struct ConfigureArgs {
     /// take it over (after a crash)
     #[arg(long)]
     pub lease_seconds: Option<u64>,
+    /// Messages in flight at once per dispatcher (a crash can resend at most these)
+    #[arg(long)]
+    pub window: Option<usize>,
 }
 
 #[derive(Debug, Args)]

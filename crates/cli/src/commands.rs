@@ -305,6 +305,9 @@ fn configure_sms(paths: &Paths, keys: &KeyFile, args: &ConfigureArgs) -> anyhow:
     if let Some(seconds) = args.lease_seconds {
         config.sms.lease_seconds = seconds.max(1);
     }
+    if let Some(window) = args.window {
+        config.sms.window = window.clamp(1, 256);
+    }
     // Check that the transport can be built before saving (SMPP connects only in serve).
     if config.sms.provider != "smpp" {
         transport(&config, keys, None)?;
@@ -886,6 +889,7 @@ async fn serve(
             settings.clone(),
             retention(config),
             std::time::Duration::from_secs(config.sms.lease_seconds.max(1)),
+            config.sms.window.max(1),
         );
     }
     let hooks = Hooks {

@@ -56,6 +56,13 @@ pub struct Sms {
     /// Seconds a dispatcher holds a message it is sending before another may take it.
     #[serde(default = "default_lease")]
     pub lease_seconds: u64,
+    /// Messages a dispatcher has in flight at once; also how many a crash can resend.
+    #[serde(default = "default_window")]
+    pub window: usize,
+}
+
+fn default_window() -> usize {
+    16
 }
 
 fn default_lease() -> u64 {
@@ -74,6 +81,7 @@ impl Default for Sms {
             webhook_allow: Vec::new(),
             retention_days: default_retention(),
             lease_seconds: default_lease(),
+            window: default_window(),
         }
     }
 }

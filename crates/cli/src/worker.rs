@@ -32,13 +32,14 @@ pub fn spawn(
     settings: PoolSettings,
     retention: Duration,
     lease: Duration,
+    window: usize,
 ) {
     let owner = owner();
     let p = passa.clone();
     tokio::spawn(async move {
         loop {
             match p
-                .dispatch_sms(transport.as_ref(), &owner, lease, 200, now())
+                .dispatch_sms_windowed(transport.as_ref(), &owner, lease, 200, window, now())
                 .await
             {
                 Ok(r) if r.sent + r.retried + r.failed > 0 => continue,

@@ -3,8 +3,8 @@
 //! and before its id was stored, after the id was stored, after a booking committed, and
 //! after a reply was handled but before the webhook was answered. After a restart every offer
 //! reaches the SMS stand-in, no booking is lost or doubled, and the only duplicates are the
-//! documented at-least-once window: one message per crash between the provider's acceptance
-//! and the commit of its id.
+//! documented at-least-once window: the messages in flight (here one: `--window 1`) between
+//! the provider's acceptance and the commit of their ids.
 
 mod common;
 
@@ -172,6 +172,8 @@ async fn scenario(
             "u1",
             "--password-stdin",
             "--lease-seconds",
+            "1",
+            "--window",
             "1",
         ])
         .env_remove("PASSA_DATABASE_URL")

@@ -782,6 +782,12 @@ macro_rules! impl_pool_store {
                     rows.iter().map(order_of).collect()
                 }
 
+                async fn enqueue_sms(&self, tenant: TenantId, sms: &[NewSms]) -> Result<(), StoreError> {
+                    let mut tx = begin_write(&self.writer).await?;
+                    insert_sms(&mut tx, tenant, sms).await?;
+                    tx.commit().await.map_err(map_err)
+                }
+
                 async fn claim_sms(
                     &self,
                     owner: &str,

@@ -364,6 +364,9 @@ pub trait PoolStore: Send + Sync {
     /// started (to expire).
     async fn due_orders(&self, now_s: i64) -> Result<Vec<(TenantId, OrderRecord)>, StoreError>;
 
+    /// Queues messages that go with no other change (notices, tests, benchmarks).
+    async fn enqueue_sms(&self, tenant: TenantId, sms: &[NewSms]) -> Result<(), StoreError>;
+
     /// Leases up to `limit` SMS due at `now_s` (pending, or leased and the lease run out)
     /// to `owner` until `lease_until_s`.
     async fn claim_sms(

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
-use passa_domain::{Label, TenantId};
+use passa_domain::{Label, TenantId, UnitId};
 use passa_store::{IdKind, NewTenant, Store, StoreError, StoredKey, TenantRow};
 use passa_vault::{KeyFile, TenantKeyring, WrappedKey};
 
@@ -43,6 +43,9 @@ pub struct Passa {
     /// Ids reserved from the store in blocks, handed out here: one write per block instead
     /// of one per record. Unused ids of a block are simply never used.
     id_blocks: Mutex<HashMap<&'static str, (i64, i64)>>,
+    /// Unit names for SMS texts, read once per process: a renamed unit shows its new name
+    /// after a restart.
+    unit_names: Mutex<HashMap<(TenantId, UnitId), String>>,
 }
 
 /// Ids reserved at a time for the small records of the pool and SMS.
@@ -86,7 +89,36 @@ impl Passa {
             keys,
             keyrings: Mutex::new(HashMap::new()),
             id_blocks: Mutex::new(HashMap::new()),
+            unit_names: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// A unit's name, cached.
+    pub(crate) async fn unit_name(
+        &self,
+        tenant: TenantId,
+        unit: UnitId,
+    ) -> Result<String, AppError> {
+        if let Some(name) = self
+            .unit_names
+            .lock()
+            .ok()
+            .and_then(|n| n.get(&(tenant, unit)).cloned())
+        {
+            return Ok(name);
+        }
+        let units = self.store.units(tenant).await?;
+        let mut names = self.unit_names.lock().ok();
+        let mut found = String::new();
+        for u in units {
+            if u.id == unit {
+                found = u.name.to_string();
+            }
+            if let Some(n) = names.as_mut() {
+                n.insert((tenant, u.id), u.name.to_string());
+            }
+        }
+        Ok(found)
     }
 
     /// `n` consecutive fresh ids of a kind, from this process's block when it has room.

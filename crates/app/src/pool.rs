@@ -636,13 +636,7 @@ impl Passa {
         o: &OrderRecord,
         tz: &TimeZone,
     ) -> Result<ShiftText, AppError> {
-        let unit = self
-            .store
-            .units(tenant)
-            .await?
-            .into_iter()
-            .find(|u| u.id == o.unit)
-            .map_or_else(String::new, |u| u.name.to_string());
+        let unit = self.unit_name(tenant, o.unit).await?;
         Ok(ShiftText {
             start: ts(o.start_s).to_zoned_datetime(tz.clone()).datetime(),
             end: ts(o.end_s).to_zoned_datetime(tz.clone()).datetime(),
@@ -977,20 +971,14 @@ impl Passa {
         settings: &PoolSettings,
         now: Timestamp,
     ) -> Result<InboundOutcome, AppError> {
-        if self
-            .store
-            .inbound_seen(tenant, &sms.provider, &sms.provider_id)
-            .await?
-        {
-            return Ok(InboundOutcome::Duplicate);
-        }
+        // A provider's retry is caught where the message is stored (its id is unique), in
+        // the same transaction as its effects; no read up front.
         let ring = self.keyring(tenant).await?;
         let phone_index = ring
             .blind_index(IndexPurpose::Phone, sms.from.as_e164())
             .as_bytes()
             .to_vec();
         let ids = self.store.people_ids_by_phone(tenant, &phone_index).await?;
-        let contact = self.store.contact(tenant, &phone_index).await?;
         let reply = parse_reply(&sms.text);
         let reply_to = |body: String,
                         kind: &'static str,
@@ -1033,7 +1021,7 @@ impl Passa {
             }
             Reply::Unknown => {
                 return self
-                    .help(tenant, &ring, sms, &contact, phone_index, settings, now)
+                    .help(tenant, &ring, sms, phone_index, settings, now)
                     .await;
             }
             Reply::Answer { keyword, code } => (keyword, code),
@@ -1059,7 +1047,7 @@ impl Passa {
                     Some(f) => f,
                     None if ids.is_empty() => {
                         return self
-                            .help(tenant, &ring, sms, &contact, phone_index, settings, now)
+                            .help(tenant, &ring, sms, phone_index, settings, now)
                             .await;
                     }
                     None => {
@@ -1082,7 +1070,7 @@ impl Passa {
                 [one] => one.clone(),
                 [] => {
                     return self
-                        .help(tenant, &ring, sms, &contact, phone_index, settings, now)
+                        .help(tenant, &ring, sms, phone_index, settings, now)
                         .await;
                 }
                 _ => {
@@ -1325,12 +1313,12 @@ impl Passa {
         tenant: TenantId,
         ring: &TenantKeyring,
         sms: &IncomingSms,
-        contact: &passa_store::Contact,
         phone_index: Vec<u8>,
         settings: &PoolSettings,
         now: Timestamp,
     ) -> Result<InboundOutcome, AppError> {
         let interval = i64::try_from(settings.help_interval.as_secs()).unwrap_or(3_600);
+        let contact = self.store.contact(tenant, &phone_index).await?;
         if contact
             .last_help_s
             .is_some_and(|last| now.as_second() - last < interval)

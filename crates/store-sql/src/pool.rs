@@ -72,24 +72,14 @@ macro_rules! impl_pool_store {
                 Ok(())
             }
 
-            /// Stores an inbound SMS; `false` if the provider's id was already there.
+            /// Stores an inbound SMS; `false` if the provider's id was already there. A
+            /// concurrent copy waits for the first to commit and then finds it there.
             async fn insert_inbound(tx: &mut Tx, tenant: TenantId, m: &InboundSms) -> Result<bool, StoreError> {
-                let seen: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM sms_inbox WHERE tenant_id = $1 AND provider = $2 AND provider_id = $3",
-                )
-                .bind(tenant.get())
-                .bind(&m.provider)
-                .bind(&m.provider_id)
-                .fetch_optional(&mut **tx)
-                .await
-                .map_err(map_err)?;
-                if seen.is_some() {
-                    return Ok(false);
-                }
                 insert_data_key(tx, tenant, m.data_key_id, &m.data_key).await?;
-                sqlx::query(
+                let inserted = sqlx::query(
                     "INSERT INTO sms_inbox (id, tenant_id, provider, provider_id, data_key_id, sender, body, \
-                     received_at, received_s, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                     received_at, received_s, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                     ON CONFLICT (tenant_id, provider, provider_id) DO NOTHING",
                 )
                 .bind(m.id.get())
                 .bind(tenant.get())
@@ -103,8 +93,10 @@ macro_rules! impl_pool_store {
                 .bind(&m.outcome)
                 .execute(&mut **tx)
                 .await
-                .map_err(map_err)?;
-                Ok(true)
+                .map_err(map_err)?
+                .rows_affected();
+                // On `false` the caller drops the transaction, and the data key with it.
+                Ok(inserted == 1)
             }
 
             const ORDER_COLUMNS: &str = "o.id, o.unit_id, o.competence_id, o.start_at, o.end_at, o.start_s, o.end_s, \

@@ -1398,8 +1398,18 @@ impl Passa {
         replies: Vec<Outgoing>,
         now: Timestamp,
     ) -> Result<InboundOutcome, AppError> {
-        let audit_entry = matches!(outcome, InboundOutcome::OptedOut | InboundOutcome::OptedIn)
-            .then(|| audit(now, "sms", "sms.opt", outcome.as_str().into()));
+        // Every state change is audited: opting out or in, and an offer's new state.
+        let audit_entry = if matches!(outcome, InboundOutcome::OptedOut | InboundOutcome::OptedIn) {
+            Some(audit(now, "sms", "sms.opt", outcome.as_str().into()))
+        } else if !answers.is_empty() {
+            let offers: Vec<String> = answers
+                .iter()
+                .map(|a| format!("offer {} {}", a.offer.get(), a.state.as_str()))
+                .collect();
+            Some(audit(now, "sms", "pool.answer", offers.join(", ")))
+        } else {
+            None
+        };
         let inbound = self.seal_inbound(ring, sms, outcome, now).await?;
         let sealed = self.seal_sms(ring, &replies, now).await?;
         let stored = self

@@ -46,7 +46,14 @@ pub struct Passa {
     /// Unit names for SMS texts, read once per process: a renamed unit shows its new name
     /// after a restart.
     unit_names: Mutex<HashMap<(TenantId, UnitId), String>>,
+    /// Webhook secret hashes seen recently, with when they were looked up: a busy webhook
+    /// skips the look-up. A secret rotated by another process stops working here within
+    /// [`WEBHOOK_CACHE_SECONDS`].
+    webhook_tenants: Mutex<HashMap<Vec<u8>, (TenantId, i64)>>,
 }
+
+/// How long a looked-up webhook secret is trusted without asking the database again.
+pub const WEBHOOK_CACHE_SECONDS: i64 = 30;
 
 /// Ids reserved at a time for the small records of the pool and SMS.
 const ID_BLOCK: u32 = 64;
@@ -90,6 +97,7 @@ impl Passa {
             keyrings: Mutex::new(HashMap::new()),
             id_blocks: Mutex::new(HashMap::new()),
             unit_names: Mutex::new(HashMap::new()),
+            webhook_tenants: Mutex::new(HashMap::new()),
         })
     }
 

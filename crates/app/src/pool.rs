@@ -740,13 +740,12 @@ impl Passa {
             .await?)
     }
 
-    fn code_hash(ring: &TenantKeyring, person: PersonId, code: &OfferCode) -> Vec<u8> {
-        ring.blind_index(
-            IndexPurpose::OfferCode,
-            &format!("{}:{}", person.get(), code.as_str()),
-        )
-        .as_bytes()
-        .to_vec()
+    /// A code as stored: keyed with the tenant's blind-index key, so a copy of the database
+    /// does not give the codes away. A reply finds its offer by the sender's number and this.
+    fn code_hash(ring: &TenantKeyring, code: &OfferCode) -> Vec<u8> {
+        ring.blind_index(IndexPurpose::OfferCode, code.as_str())
+            .as_bytes()
+            .to_vec()
     }
 
     /// Starts an offer round: the first wave to the `wave_size` best eligible candidates
@@ -846,7 +845,7 @@ impl Passa {
                 .collect();
             let code = loop {
                 let code = OfferCode::generate(&mut rng, &[]);
-                if !open.contains(&Self::code_hash(&ring, p.id, &code)) {
+                if !open.contains(&Self::code_hash(&ring, &code)) {
                     break code;
                 }
             };
@@ -856,7 +855,7 @@ impl Passa {
                 order: o.id,
                 person: p.id,
                 wave: o.waves_sent + 1,
-                code_hash: Self::code_hash(&ring, p.id, &code),
+                code_hash: Self::code_hash(&ring, &code),
                 state: OfferState::Open,
                 created_at: stamp(now),
                 answered_at: None,
@@ -978,7 +977,6 @@ impl Passa {
             .blind_index(IndexPurpose::Phone, sms.from.as_e164())
             .as_bytes()
             .to_vec();
-        let ids = self.store.people_ids_by_phone(tenant, &phone_index).await?;
         let reply = parse_reply(&sms.text);
         let reply_to = |body: String,
                         kind: &'static str,
@@ -1026,31 +1024,21 @@ impl Passa {
             }
             Reply::Answer { keyword, code } => (keyword, code),
         };
-        let open = self.store.open_offers_for(tenant, &ids).await?;
-        let offer = match &code {
+        let (offer, o) = match &code {
             Some(code) => {
-                // Any offer of the person with this code, open or not, so a late answer
-                // can be told it is late.
-                let mut found = None;
-                for p in &ids {
-                    let hash = Self::code_hash(&ring, *p, code);
-                    if let Some(f) = open.iter().find(|f| f.code_hash == hash) {
-                        found = Some(f.clone());
-                        break;
-                    }
-                    if let Some(f) = self.store.offer_by_code(tenant, &[*p], &hash).await? {
-                        found = Some(f);
-                        break;
-                    }
-                }
-                match found {
-                    Some(f) => f,
-                    None if ids.is_empty() => {
-                        return self
-                            .help(tenant, &ring, sms, phone_index, settings, now)
-                            .await;
-                    }
+                // The newest offer with this code to this number, open or not, so a late
+                // answer can be told it is late. (Codes are unique among a person's open
+                // offers, so the newest is the open one when there is one.)
+                let hash = Self::code_hash(&ring, code);
+                match self.store.reply_target(tenant, &phone_index, &hash).await? {
+                    Some(found) => found,
                     None => {
+                        let ids = self.store.people_ids_by_phone(tenant, &phone_index).await?;
+                        if ids.is_empty() {
+                            return self
+                                .help(tenant, &ring, sms, phone_index, settings, now)
+                                .await;
+                        }
                         return self
                             .finish_inbound(
                                 tenant,
@@ -1066,30 +1054,32 @@ impl Passa {
                     }
                 }
             }
-            None => match open.as_slice() {
-                [one] => one.clone(),
-                [] => {
-                    return self
-                        .help(tenant, &ring, sms, phone_index, settings, now)
-                        .await;
+            None => {
+                let ids = self.store.people_ids_by_phone(tenant, &phone_index).await?;
+                match self.store.open_offers_for(tenant, &ids).await?.as_slice() {
+                    [one] => (one.clone(), self.store.order(tenant, one.order).await?),
+                    [] => {
+                        return self
+                            .help(tenant, &ring, sms, phone_index, settings, now)
+                            .await;
+                    }
+                    _ => {
+                        return self
+                            .finish_inbound(
+                                tenant,
+                                &ring,
+                                sms,
+                                InboundOutcome::WhichOffer,
+                                &[],
+                                None,
+                                vec![reply_to(Texts::which_offer(), "which_offer", None, None)],
+                                now,
+                            )
+                            .await;
+                    }
                 }
-                _ => {
-                    return self
-                        .finish_inbound(
-                            tenant,
-                            &ring,
-                            sms,
-                            InboundOutcome::WhichOffer,
-                            &[],
-                            None,
-                            vec![reply_to(Texts::which_offer(), "which_offer", None, None)],
-                            now,
-                        )
-                        .await;
-                }
-            },
+            }
         };
-        let o = self.store.order(tenant, offer.order).await?;
         let text = self.shift_text(tenant, &o, &settings.time_zone).await?;
         let answered = |state| OfferAnswer {
             offer: offer.id,

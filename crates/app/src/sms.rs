@@ -252,6 +252,10 @@ impl Passa {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| AppError::Io(format!("no randomness: {e}")))?;
         let secret = hex(&bytes);
+        // The old secret stops working in this process at once.
+        if let Ok(mut cache) = self.webhook_tenants.lock() {
+            cache.retain(|_, (t, _)| *t != tenant);
+        }
         self.store
             .set_webhook_secret(
                 tenant,
@@ -268,14 +272,28 @@ impl Passa {
     }
 
     /// The tenant a webhook secret belongs to.
-    pub async fn tenant_for_webhook(&self, secret: &str) -> Result<Option<TenantId>, AppError> {
+    pub async fn tenant_for_webhook(
+        &self,
+        secret: &str,
+        now: Timestamp,
+    ) -> Result<Option<TenantId>, AppError> {
         if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        Ok(self
-            .store
-            .tenant_by_webhook_secret(&webhook_hash(secret))
-            .await?)
+        let hash = webhook_hash(secret);
+        let now_s = now.as_second();
+        if let Some(tenant) = self.webhook_tenants.lock().ok().and_then(|c| {
+            c.get(&hash)
+                .filter(|(_, at)| (now_s - at).abs() < crate::WEBHOOK_CACHE_SECONDS)
+                .map(|(t, _)| *t)
+        }) {
+            return Ok(Some(tenant));
+        }
+        let tenant = self.store.tenant_by_webhook_secret(&hash).await?;
+        if let (Some(t), Ok(mut cache)) = (tenant, self.webhook_tenants.lock()) {
+            cache.insert(hash, (t, now_s));
+        }
+        Ok(tenant)
     }
 
     /// The recipient of an outbox message, opened for a console reply (`passa sms reply

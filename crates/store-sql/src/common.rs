@@ -63,6 +63,14 @@ macro_rules! impl_store {
             tenant: TenantId,
             entry: &AuditEntry,
         ) -> Result<(), StoreError> {
+            // The chain is one line per tenant: appenders take the tenant's row lock (a no-op
+            // update) so two transactions never read the same last entry. SQLite writers are
+            // serial anyway. Appends come last in a transaction, so this lock is taken last.
+            sqlx::query("UPDATE tenants SET name = name WHERE id = $1")
+                .bind(tenant.get())
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
             let last = sqlx::query(
                 "SELECT seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1",
             )

@@ -146,17 +146,22 @@ macro_rules! impl_pool_store {
             }
 
             fn offer_of(row: &<Db as sqlx::Database>::Row) -> Result<OfferRecord, StoreError> {
-                let i = |n: usize| row.try_get::<i64, _>(n).map_err(map_err);
+                offer_at(row, 0)
+            }
+
+            /// An offer from its eight columns starting at `b`.
+            fn offer_at(row: &<Db as sqlx::Database>::Row, b: usize) -> Result<OfferRecord, StoreError> {
+                let i = |n: usize| row.try_get::<i64, _>(b + n).map_err(map_err);
                 Ok(OfferRecord {
                     id: OfferId::new(i(0)?),
                     order: OrderId::new(i(1)?),
                     person: PersonId::new(i(2)?),
                     wave: u32::try_from(i(3)?).map_err(|_| corrupt("wave"))?,
-                    code_hash: from_bin(row.try_get::<Bin, _>(4).map_err(map_err)?)?,
-                    state: OfferState::parse(&row.try_get::<String, _>(5).map_err(map_err)?)
+                    code_hash: from_bin(row.try_get::<Bin, _>(b + 4).map_err(map_err)?)?,
+                    state: OfferState::parse(&row.try_get::<String, _>(b + 5).map_err(map_err)?)
                         .ok_or_else(|| corrupt("offer state"))?,
-                    created_at: row.try_get(6).map_err(map_err)?,
-                    answered_at: row.try_get(7).map_err(map_err)?,
+                    created_at: row.try_get(b + 6).map_err(map_err)?,
+                    answered_at: row.try_get(b + 7).map_err(map_err)?,
                 })
             }
 
@@ -426,6 +431,37 @@ macro_rules! impl_pool_store {
                     Ok(None)
                 }
 
+                async fn reply_target(
+                    &self,
+                    tenant: TenantId,
+                    phone_index: &[u8],
+                    code_hash: &[u8],
+                ) -> Result<Option<(OfferRecord, OrderRecord)>, StoreError> {
+                    let sql = format!(
+                        "SELECT {ORDER_COLUMNS}, f.id, f.order_id, f.person_id, f.wave, f.code_hash, f.state, \
+                         f.created_at, f.answered_at FROM offers f \
+                         JOIN people p ON p.tenant_id = f.tenant_id AND p.id = f.person_id \
+                         JOIN orders o ON o.tenant_id = f.tenant_id AND o.id = f.order_id \
+                         LEFT JOIN data_keys dk ON dk.tenant_id = o.tenant_id AND dk.id = o.data_key_id \
+                         WHERE f.tenant_id = $1 AND p.phone_idx = $2 AND f.code_hash = $3 \
+                         ORDER BY f.id DESC LIMIT 1"
+                    );
+                    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(tenant.get())
+                        .bind(to_bin(phone_index))
+                        .bind(to_bin(code_hash))
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    match row {
+                        None => Ok(None),
+                        Some(row) => {
+                            let (_, order) = order_of(&row)?;
+                            Ok(Some((offer_at(&row, 21)?, order)))
+                        }
+                    }
+                }
+
                 async fn people_ids_by_phone(
                     &self,
                     tenant: TenantId,
@@ -564,20 +600,9 @@ macro_rules! impl_pool_store {
                             return Ok(BookingOutcome::Duplicate);
                         }
                     }
-                    // The person's lock: a no-op update that serialises bookings of one
-                    // person on PostgreSQL (SQLite writers are serial already), so the check
-                    // below sees every booking made before this one.
-                    sqlx::query("UPDATE people SET weekly_minutes = weekly_minutes WHERE tenant_id = $1 AND id = $2")
-                        .bind(tenant.get())
-                        .bind(b.person.get())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    const REACH: i64 = 9 * 86_400;
-                    let spans = work_in(&mut tx, tenant, b.person, b.start_s - REACH, b.end_s + REACH).await?;
-                    if let Err(reason) = check(&spans) {
-                        return Ok(BookingOutcome::Refused(reason));
-                    }
+                    // The order first: of many answers to one shift only the first gets past
+                    // this line, and the others are told at once, before any rule is checked.
+                    // (On PostgreSQL the order's row lock also puts them in line.)
                     let live: &[&str] = match b.via {
                         BookedVia::Offer => &["offering"],
                         BookedVia::Direct => &["open", "offering"],
@@ -607,6 +632,20 @@ macro_rules! impl_pool_store {
                             .and_then(|s| OrderState::parse(&s))
                             .ok_or(StoreError::NotFound("order"))?;
                         return Ok(BookingOutcome::NotLive(state));
+                    }
+                    // The person's lock: a no-op update that serialises bookings of one
+                    // person on PostgreSQL (SQLite writers are serial already), so the check
+                    // below sees every booking made before this one.
+                    sqlx::query("UPDATE people SET weekly_minutes = weekly_minutes WHERE tenant_id = $1 AND id = $2")
+                        .bind(tenant.get())
+                        .bind(b.person.get())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    const REACH: i64 = 9 * 86_400;
+                    let spans = work_in(&mut tx, tenant, b.person, b.start_s - REACH, b.end_s + REACH).await?;
+                    if let Err(reason) = check(&spans) {
+                        return Ok(BookingOutcome::Refused(reason));
                     }
                     let inserted = sqlx::query(
                         "INSERT INTO bookings (id, tenant_id, order_id, person_id, start_s, end_s, via, created_at) \

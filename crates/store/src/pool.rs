@@ -281,6 +281,15 @@ pub trait PoolStore: Send + Sync {
         code_hash: &[u8],
     ) -> Result<Option<OfferRecord>, StoreError>;
 
+    /// The newest offer with this code hash to anyone with this phone blind index, with its
+    /// order: what a reply "JA 4821" is about, in one look-up.
+    async fn reply_target(
+        &self,
+        tenant: TenantId,
+        phone_index: &[u8],
+        code_hash: &[u8],
+    ) -> Result<Option<(OfferRecord, OrderRecord)>, StoreError>;
+
     /// The ids of people whose phone blind index matches (no sealed field is read).
     async fn people_ids_by_phone(
         &self,

@@ -112,7 +112,11 @@ fn allowed(hooks: &Hooks, peer: SocketAddr) -> bool {
 }
 
 async fn tenant(hooks: &Hooks, secret: &str) -> Result<TenantId, Response> {
-    match hooks.passa.tenant_for_webhook(secret).await {
+    match hooks
+        .passa
+        .tenant_for_webhook(secret, (hooks.clock)())
+        .await
+    {
         Ok(Some(t)) => Ok(t),
         Ok(None) => Err(StatusCode::NOT_FOUND.into_response()),
         Err(e) => {

@@ -501,23 +501,11 @@ impl Passa {
             let Some(st) = shift_types.iter().find(|t| t.id == *shift_type) else {
                 continue;
             };
-            let (Ok(from), Ok(to)) = (st.start.parse::<Time>(), st.end.parse::<Time>()) else {
-                continue;
-            };
-            let end_date = if to <= from {
-                date.tomorrow().unwrap_or(*date)
-            } else {
-                *date
-            };
-            let at = |d: Date, t: Time| {
-                options
-                    .time_zone
-                    .to_ambiguous_timestamp(d.to_datetime(t))
-                    .compatible()
-            };
-            let (Ok(start), Ok(end)) = (at(*date, from), at(end_date, to)) else {
-                continue;
-            };
+            let (start, end) = passa_planner::shift_instants(
+                &crate::planning::shift_type_of(st)?,
+                *date,
+                &options.time_zone,
+            )?;
             let id = self
                 .create_order(
                     tenant,

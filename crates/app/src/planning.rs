@@ -10,7 +10,7 @@ use passa_domain::{
 };
 use passa_planner::{Plan, PlanError, PlanOptions, PlanningInput, StaffMember};
 use passa_rules::{Profile, Settings};
-use passa_store::{AuditEntry, IdKind, PlannedShiftRecord, ScheduleBatch};
+use passa_store::{AuditEntry, IdKind, PlannedShiftRecord, ScheduleBatch, ShiftTypeRecord};
 
 use crate::{AppError, Passa, stamp};
 
@@ -46,6 +46,18 @@ fn parse_date(s: &str) -> Result<Date, AppError> {
 fn parse_time(s: &str) -> Result<Time, AppError> {
     s.parse()
         .map_err(|_| AppError::Store(passa_store::StoreError::Corrupt(format!("bad time {s}"))))
+}
+
+/// A stored shift type as the domain knows it.
+pub(crate) fn shift_type_of(s: &ShiftTypeRecord) -> Result<ShiftType, AppError> {
+    Ok(ShiftType {
+        id: s.id,
+        unit: s.unit,
+        name: s.name.clone(),
+        start: parse_time(&s.start)?,
+        end: parse_time(&s.end)?,
+        break_minutes: s.break_minutes,
+    })
 }
 
 impl From<PlanError> for AppError {
@@ -91,16 +103,7 @@ impl Passa {
             .shift_types
             .iter()
             .filter(|s| s.unit == unit)
-            .map(|s| {
-                Ok(ShiftType {
-                    id: s.id,
-                    unit: s.unit,
-                    name: s.name.clone(),
-                    start: parse_time(&s.start)?,
-                    end: parse_time(&s.end)?,
-                    break_minutes: s.break_minutes,
-                })
-            })
+            .map(shift_type_of)
             .collect::<Result<Vec<_>, AppError>>()?;
         let demand = planning
             .demand

@@ -1102,12 +1102,13 @@ impl Passa {
                     "pool.declined",
                     format!("order {} offer {}", o.id.get(), offer.id.get()),
                 );
-                self.finish_inbound_audited(
+                self.record_reply(
                     tenant,
                     &ring,
                     sms,
                     InboundOutcome::Declined,
                     &answers,
+                    None,
                     vec![reply_to(
                         Texts::declined(),
                         "declined",
@@ -1282,12 +1283,13 @@ impl Passa {
                     "pool.refused",
                     format!("order {} offer {}: {why}", o.id.get(), offer.id.get()),
                 );
-                self.finish_inbound_audited(
+                self.record_reply(
                     tenant,
                     ring,
                     sms,
                     InboundOutcome::CannotTake,
                     &[answered(OfferState::Closed)],
+                    None,
                     vec![reply(Texts::no_longer_available(text), "cannot_take")],
                     Some(&audit_entry),
                     now,
@@ -1400,34 +1402,31 @@ impl Passa {
         } else {
             None
         };
-        let inbound = self.seal_inbound(ring, sms, outcome, now).await?;
-        let sealed = self.seal_sms(ring, &replies, now).await?;
-        let stored = self
-            .store
-            .record_inbound(
-                tenant,
-                &inbound,
-                answers,
-                contact,
-                &sealed,
-                audit_entry.as_ref(),
-            )
-            .await?;
-        Ok(if stored {
-            outcome
-        } else {
-            InboundOutcome::Duplicate
-        })
+        self.record_reply(
+            tenant,
+            ring,
+            sms,
+            outcome,
+            answers,
+            contact,
+            replies,
+            audit_entry.as_ref(),
+            now,
+        )
+        .await
     }
 
+    /// Stores an inbound SMS that booked nothing, with its effects and answers, in one
+    /// transaction; a provider's retry of it comes back as `Duplicate`.
     #[allow(clippy::too_many_arguments)]
-    async fn finish_inbound_audited(
+    async fn record_reply(
         &self,
         tenant: TenantId,
         ring: &TenantKeyring,
         sms: &IncomingSms,
         outcome: InboundOutcome,
         answers: &[OfferAnswer],
+        contact: Option<&ContactUpdate>,
         replies: Vec<Outgoing>,
         audit_entry: Option<&AuditEntry>,
         now: Timestamp,
@@ -1436,7 +1435,7 @@ impl Passa {
         let sealed = self.seal_sms(ring, &replies, now).await?;
         let stored = self
             .store
-            .record_inbound(tenant, &inbound, answers, None, &sealed, audit_entry)
+            .record_inbound(tenant, &inbound, answers, contact, &sealed, audit_entry)
             .await?;
         Ok(if stored {
             outcome

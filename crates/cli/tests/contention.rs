@@ -5,19 +5,19 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use common::{Env, TestResult, ok, random_digits, scratch_postgres};
+use common::{
+    Env, Server, TestResult, form_encode, ok, post_form, random_digits, scratch_postgres,
+    start_server,
+};
 use jiff::{SignedDuration, Timestamp};
 use passa_app::{NewOrder, OfferRound, Passa, PoolSettings, SmsTransport, TransportError};
 use passa_domain::{OrderReason, OrderState, PhoneNumber, SmsId};
 use passa_store::DumpValue;
 use passa_vault::KeyFile;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const N: usize = 200;
 
@@ -43,79 +43,6 @@ impl SmsTransport for Recorder {
         v.push((to.as_e164().to_owned(), body.to_owned()));
         Ok(format!("t{}", v.len()))
     }
-}
-
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_server(env: &Env) -> Result<Server, Box<dyn std::error::Error>> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passa"));
-    cmd.arg("--data-dir")
-        .arg(env.data_dir())
-        .arg("--key-file")
-        .arg(env.key_file())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env_remove("PASSA_DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(url) = &env.database_url {
-        cmd.env("PASSA_DATABASE_URL", url);
-    }
-    let mut child = cmd.spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .ok_or_else(|| format!("no address in {line:?}"))?
-        .to_owned();
-    Ok(Server(child, address))
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// One webhook call; returns the status code and how long it took.
-async fn post(address: String, path: String, form: String) -> Result<(u16, Duration), String> {
-    let started = Instant::now();
-    let mut stream = tokio::net::TcpStream::connect(&address)
-        .await
-        .map_err(|e| e.to_string())?;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{form}",
-        form.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Ok((status, started.elapsed()))
 }
 
 async fn contention(env: Env, servers: usize) -> TestResult {
@@ -196,7 +123,7 @@ async fn contention(env: Env, servers: usize) -> TestResult {
     assert_eq!(offers.len(), N);
 
     let servers: Vec<Server> = (0..servers)
-        .map(|_| start_server(&env))
+        .map(|_| start_server(&env, None))
         .collect::<Result<_, _>>()?;
     let path = format!("/hooks/46elks/{secret}/sms");
     let mut tasks = Vec::new();
@@ -208,11 +135,11 @@ async fn contention(env: Env, servers: usize) -> TestResult {
             .unwrap_or_default();
         let form = format!(
             "id=s{i:06}&from={}&to=%2B46766860000&message={}&direction=incoming&created=2026-12-01+10%3A00%3A00.000",
-            encode(to),
-            encode(&format!("JA {code}"))
+            form_encode(to),
+            form_encode(&format!("JA {code}"))
         );
-        let address = servers[i % servers.len()].1.clone();
-        tasks.push(tokio::spawn(post(address, path.clone(), form)));
+        let address = servers[i % servers.len()].address.clone();
+        tasks.push(tokio::spawn(post_form(address, path.clone(), form)));
     }
     let mut latencies = Vec::new();
     for t in tasks {
@@ -275,10 +202,10 @@ async fn contention(env: Env, servers: usize) -> TestResult {
         .unwrap_or_default();
     let again = format!(
         "id=s000000&from={}&message={}&direction=incoming",
-        encode(to),
-        encode(&format!("JA {code}"))
+        form_encode(to),
+        form_encode(&format!("JA {code}"))
     );
-    let (status, _) = post(servers[0].1.clone(), path.clone(), again).await?;
+    let (status, _) = post_form(servers[0].address.clone(), path.clone(), again).await?;
     assert_eq!(status, 200);
     assert_eq!(
         passa
@@ -292,8 +219,8 @@ async fn contention(env: Env, servers: usize) -> TestResult {
         Some(N)
     );
     // A wrong secret is not found.
-    let (status, _) = post(
-        servers[0].1.clone(),
+    let (status, _) = post_form(
+        servers[0].address.clone(),
         "/hooks/46elks/00/sms".into(),
         "id=x&from=%2B46701234567&message=JA".into(),
     )

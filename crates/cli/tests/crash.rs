@@ -8,21 +8,20 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::State;
 
-use common::{Env, TestResult, ok, random_digits};
+use common::{Env, Server, TestResult, form_encode, ok, post_form, random_digits, start_server};
 use jiff::{SignedDuration, Timestamp};
 use passa_app::{NewOrder, OfferRound, Passa, PoolSettings};
 use passa_domain::{OrderReason, OrderState};
 use passa_store::DumpValue;
 use passa_vault::KeyFile;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const OFFERS: usize = 5;
 
@@ -69,55 +68,6 @@ fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(env: &Env, crash_at: Option<&str>) -> Result<Server, Box<dyn std::error::Error>> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passa"));
-    cmd.arg("--data-dir")
-        .arg(env.data_dir())
-        .arg("--key-file")
-        .arg(env.key_file())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env_remove("PASSA_DATABASE_URL")
-        .env_remove("PASSA_CRASH_AT")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(spec) = crash_at {
-        cmd.env("PASSA_CRASH_AT", spec);
-    }
-    let mut child = cmd.spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_default()
-        .to_owned();
-    Ok(Server { child, address })
-}
-
 /// Waits for the process to die by its crash point.
 async fn crashed(server: &mut Server) -> bool {
     let until = Instant::now() + Duration::from_secs(20);
@@ -131,16 +81,10 @@ async fn crashed(server: &mut Server) -> bool {
 }
 
 async fn post(address: &str, path: &str, form: &str) -> Option<u16> {
-    let mut stream = tokio::net::TcpStream::connect(address).await.ok()?;
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{form}",
-        form.len()
-    );
-    stream.write_all(request.as_bytes()).await.ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.ok()?;
-    response.split_whitespace().nth(1)?.parse().ok()
+    post_form(address.into(), path.into(), form.into())
+        .await
+        .ok()
+        .map(|(status, _)| status)
 }
 
 struct Scenario {
@@ -290,13 +234,13 @@ async fn outbox_settled(passa: &Passa) -> bool {
 
 async fn dispatch_crash(url: &str, standin: Arc<Standin>, spec: &str) -> TestResult {
     let s = scenario(url, standin).await?;
-    let mut server = start(&s.env, Some(spec))?;
+    let mut server = start_server(&s.env, Some(spec))?;
     assert!(
         crashed(&mut server).await,
         "{spec}: the server did not crash"
     );
     drop(server);
-    let _server = start(&s.env, None)?;
+    let _server = start_server(&s.env, None)?;
     assert!(
         wait_for(&s.standin, OFFERS).await,
         "{spec}: not every offer arrived"
@@ -317,7 +261,7 @@ async fn reply_crash(url: &str, standin: Arc<Standin>, spec: &str) -> TestResult
     let s = scenario(url, standin).await?;
     // All offers out first, with a server that does not crash.
     {
-        let _server = start(&s.env, None)?;
+        let _server = start_server(&s.env, None)?;
         assert!(wait_for(&s.standin, OFFERS).await);
         assert!(outbox_settled(&s.passa).await);
     }
@@ -334,12 +278,12 @@ async fn reply_crash(url: &str, standin: Arc<Standin>, spec: &str) -> TestResult
                 .unwrap_or_default();
             format!(
                 "id=r{i}&from={}&message={}&direction=incoming",
-                encode(to),
-                encode(&format!("JA {code}"))
+                form_encode(to),
+                form_encode(&format!("JA {code}"))
             )
         })
         .collect();
-    let mut server = start(&s.env, Some(spec))?;
+    let mut server = start_server(&s.env, Some(spec))?;
     for form in &forms {
         if post(&server.address, &path, form).await != Some(200) {
             break;
@@ -351,7 +295,7 @@ async fn reply_crash(url: &str, standin: Arc<Standin>, spec: &str) -> TestResult
     );
     drop(server);
     // The provider retries every reply it got no 200 for; we simply send them all again.
-    let server = start(&s.env, None)?;
+    let server = start_server(&s.env, None)?;
     for form in &forms {
         assert_eq!(
             post(&server.address, &path, form).await,

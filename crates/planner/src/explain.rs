@@ -153,10 +153,7 @@ impl<'m, 'a> Report<'m, 'a> {
     }
 
     fn weekends_worked(&self, e: usize) -> u32 {
-        let row = &self.roster[e];
-        (0..self.model.days() / 7)
-            .filter(|w| row[7 * w + 5].is_some() || row[7 * w + 6].is_some())
-            .count() as u32
+        crate::problem::weekends_worked(&self.roster[e])
     }
 
     /// The first rule taking shift t on day d would break for person e.
@@ -197,13 +194,7 @@ impl<'m, 'a> Report<'m, 'a> {
         if weekend && !works_that_weekend && self.weekends_worked(e) >= emp.max_weekends {
             return Reason::Weekends;
         }
-        let wished_off = model.wishes.iter().any(|w| {
-            w.employee == e
-                && w.day == d
-                && w.kind == WishKind::Avoid
-                && w.shift.is_none_or(|s| s == t)
-        });
-        if wished_off {
+        if model.avoids(e, d, t) {
             return Reason::Wish;
         }
         Reason::Elsewhere

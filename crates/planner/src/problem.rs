@@ -481,9 +481,7 @@ impl<'a> Model<'a> {
     pub fn row_ok(&self, rules: &Rules, e: usize, row: &[Option<usize>]) -> bool {
         let emp = &self.problem.employees[e];
         let minutes: u32 = row.iter().flatten().map(|t| self.minutes(*t)).sum();
-        let weekends = (0..self.days() / 7)
-            .filter(|w| row[7 * w + 5].is_some() || row[7 * w + 6].is_some())
-            .count() as u32;
+        let weekends = weekends_worked(row);
         let mut run = 0;
         let mut longest = 0;
         for v in row {
@@ -509,7 +507,8 @@ impl<'a> Model<'a> {
         }
     }
 
-    fn avoids(&self, e: usize, d: usize, t: usize) -> bool {
+    /// Whether person e wished to be spared shift t (or the whole day) on day d.
+    pub fn avoids(&self, e: usize, d: usize, t: usize) -> bool {
         self.wishes.iter().any(|w| {
             w.employee == e
                 && w.day == d
@@ -584,6 +583,13 @@ impl<'a> Model<'a> {
         }
         out
     }
+}
+
+/// Weekends (Saturday or Sunday) a row works; day 0 is a Monday.
+pub(crate) fn weekends_worked(row: &[Option<usize>]) -> u32 {
+    (0..row.len() / 7)
+        .filter(|w| row[7 * w + 5].is_some() || row[7 * w + 6].is_some())
+        .count() as u32
 }
 
 /// The rules as the solver's hard rule: the number of violations in a row.

@@ -406,31 +406,6 @@ macro_rules! impl_pool_store {
                     Ok(out)
                 }
 
-                async fn offer_by_code(
-                    &self,
-                    tenant: TenantId,
-                    people: &[PersonId],
-                    code_hash: &[u8],
-                ) -> Result<Option<OfferRecord>, StoreError> {
-                    for p in people {
-                        let row = sqlx::query(
-                            "SELECT id, order_id, person_id, wave, code_hash, state, created_at, answered_at \
-                             FROM offers WHERE tenant_id = $1 AND person_id = $2 AND code_hash = $3 \
-                             ORDER BY id DESC LIMIT 1",
-                        )
-                        .bind(tenant.get())
-                        .bind(p.get())
-                        .bind(to_bin(code_hash))
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(map_err)?;
-                        if let Some(row) = row {
-                            return offer_of(&row).map(Some);
-                        }
-                    }
-                    Ok(None)
-                }
-
                 async fn reply_target(
                     &self,
                     tenant: TenantId,
@@ -738,19 +713,6 @@ macro_rules! impl_pool_store {
                     }
                     tx.commit().await.map_err(map_err)?;
                     Ok(true)
-                }
-
-                async fn inbound_seen(&self, tenant: TenantId, provider: &str, provider_id: &str) -> Result<bool, StoreError> {
-                    let seen: Option<i64> = sqlx::query_scalar(
-                        "SELECT id FROM sms_inbox WHERE tenant_id = $1 AND provider = $2 AND provider_id = $3",
-                    )
-                    .bind(tenant.get())
-                    .bind(provider)
-                    .bind(provider_id)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(map_err)?;
-                    Ok(seen.is_some())
                 }
 
                 async fn contact(&self, tenant: TenantId, phone_index: &[u8]) -> Result<Contact, StoreError> {

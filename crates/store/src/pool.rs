@@ -273,14 +273,6 @@ pub trait PoolStore: Send + Sync {
         people: &[PersonId],
     ) -> Result<Vec<OfferRecord>, StoreError>;
 
-    /// The offer of one of these people whose code hash is `code_hash`, in any state.
-    async fn offer_by_code(
-        &self,
-        tenant: TenantId,
-        people: &[PersonId],
-        code_hash: &[u8],
-    ) -> Result<Option<OfferRecord>, StoreError>;
-
     /// The newest offer with this code hash to anyone with this phone blind index, with its
     /// order: what a reply "JA 4821" is about, in one look-up.
     async fn reply_target(
@@ -347,13 +339,6 @@ pub trait PoolStore: Send + Sync {
         contact: Option<&ContactUpdate>,
         sms: &[NewSms],
         audit: Option<&AuditEntry>,
-    ) -> Result<bool, StoreError>;
-
-    async fn inbound_seen(
-        &self,
-        tenant: TenantId,
-        provider: &str,
-        provider_id: &str,
     ) -> Result<bool, StoreError>;
 
     async fn contact(&self, tenant: TenantId, phone_index: &[u8]) -> Result<Contact, StoreError>;

@@ -202,3 +202,94 @@ pub fn scratch_postgres(prefix: &str) -> Result<Option<String>, Box<dyn std::err
         passa_store_sql::create_scratch_postgres_database(&base, prefix),
     )?))
 }
+
+/// A `passa serve` child process, killed when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `passa serve` on a free loopback port; with `crash_at`, armed to abort there.
+pub fn start_server(
+    env: &Env,
+    crash_at: Option<&str>,
+) -> Result<Server, Box<dyn std::error::Error>> {
+    use std::io::BufRead;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_passa"));
+    cmd.arg("--data-dir")
+        .arg(env.data_dir())
+        .arg("--key-file")
+        .arg(env.key_file())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env_remove("PASSA_DATABASE_URL")
+        .env_remove("PASSA_CRASH_AT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    if let Some(url) = &env.database_url {
+        cmd.env("PASSA_DATABASE_URL", url);
+    }
+    if let Some(spec) = crash_at {
+        cmd.env("PASSA_CRASH_AT", spec);
+    }
+    let mut child = cmd.spawn()?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .ok_or_else(|| format!("no address in {line:?}"))?
+        .to_owned();
+    Ok(Server { child, address })
+}
+
+/// Form encoding of a value.
+pub fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// One form POST over a fresh connection; the status code (0 if the connection dropped
+/// without an answer) and how long it took.
+pub async fn post_form(
+    address: String,
+    path: String,
+    form: String,
+) -> Result<(u16, std::time::Duration), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .map_err(|e| e.to_string())?;
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{form}",
+        form.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    // A server killed mid-request closes the connection: no answer, status 0.
+    let _ = stream.read_to_string(&mut response).await;
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Ok((status, started.elapsed()))
+}

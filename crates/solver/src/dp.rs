@@ -177,8 +177,16 @@ pub(crate) fn best_row(
                 next.push(n);
             }
         }
-        // Keep the labels no other label with the same key dominates, cheapest first.
-        next.sort_by(|a, b| a.key().cmp(&b.key()).then(a.cost.cmp(&b.cost)));
+        // Keep the labels no other label with the same key dominates, cheapest first (and of
+        // those, the one with the fewest weekends used, which later days may need).
+        // Unstable sorts are deterministic too, and avoid the stable sort's scratch copies
+        // of these large labels.
+        next.sort_unstable_by(|a, b| {
+            a.key()
+                .cmp(&b.key())
+                .then(a.cost.cmp(&b.cost))
+                .then(a.weekends.cmp(&b.weekends))
+        });
         let mut kept: Vec<Label> = Vec::with_capacity(next.len());
         let mut group_start = 0;
         for l in next {
@@ -199,7 +207,7 @@ pub(crate) fn best_row(
         if kept.len() > cap {
             // Keep the cheapest labels of every minutes total, not just the cheapest overall:
             // cutting by cost alone can drop every row that still reaches the minimum minutes.
-            kept.sort_by_key(|l| (l.minutes, l.cost));
+            kept.sort_unstable_by_key(|l| (l.minutes, l.cost, l.weekends));
             let groups = kept
                 .windows(2)
                 .filter(|w| w[0].minutes != w[1].minutes)
@@ -216,6 +224,14 @@ pub(crate) fn best_row(
                 seen += 1;
                 seen <= per_group
             });
+        }
+        if kept.len() > cap {
+            // More distinct minute totals than the cap (many shift lengths on a long
+            // horizon): keep evenly spaced ones, so every part of the range stays reachable.
+            let len = kept.len();
+            kept = (0..cap)
+                .map(|i| kept[i * (len - 1) / (cap - 1).max(1)])
+                .collect();
         }
         days.push(kept);
     }

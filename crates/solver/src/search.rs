@@ -1,15 +1,17 @@
 //! The search: simulated annealing over a penalised objective with delta evaluation.
 //!
 //! Hard constraints are penalised (weight [`HARD`] per unit) so the search can cross
-//! infeasible ground; the best feasible roster found is kept. Moves: change one day, swap
-//! one day between two employees (cover unchanged), swap a block of days between two
-//! employees, set a block of days for one employee, and now and then rebuild one employee's
-//! whole row as the best one given the others (`dp.rs`). Each move re-costs only the
-//! employees it touches and the cover cells it changes.
+//! infeasible ground; the best feasible roster found is kept. Moves: change one day, trade
+//! two days of one employee (work moves to another day, hours unchanged), swap one day
+//! between two employees (cover unchanged), swap a block of days between two employees, set
+//! a block of days for one employee, and now and then rebuild one employee's whole row as
+//! the best one given the others (`dp.rs`). Each move re-costs only the employees it
+//! touches and the cover cells it changes.
 //!
-//! Determinism: each thread follows a trajectory fixed by the seed and its index; the
-//! temperature depends on the iteration count, never on the clock. The time limit only
-//! decides where the trajectories stop, so an iteration limit gives identical results.
+//! The cooling schedule spans the budget: the move limit when one is set, else the time
+//! limit. Determinism: each thread follows a trajectory fixed by the seed and its index, so
+//! with a move limit a run gives identical results on any machine; with only a time limit
+//! the schedule follows the clock, as it must to cool in time on any machine.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -27,6 +29,11 @@ const HARD: i64 = 1_000;
 /// Starting temperature of each cooling cycle, in objective units (a cover shortfall is 100).
 const T_START: f64 = 150.0;
 const T_END: f64 = 0.3;
+/// Cooling cycles over the budget (time, or moves when a move limit is set). Each after the
+/// first restarts from the best roster, cooler. Measured on Curtois 5–9, 13, 19 and 20–24:
+/// fixed-length cycles never cooled on the large instances within 10 s, and one to three
+/// cycles over the budget did about equally well on the small ones.
+const CYCLES: f64 = 2.0;
 pub(crate) const OFF: i8 = -1;
 
 /// Extra hard rules supplied by the caller (in product use: the working-time rules). Gets an
@@ -331,6 +338,17 @@ fn propose(t: &Tables<'_>, s: &State, rng: &mut StdRng, buf: &mut Move) -> bool 
     let n = s.rows.len();
     let h = t.days;
     let free = |e: usize, d: usize| !t.pinned[e * h + d];
+    if rng.random_range(0..100u32) < 20 {
+        // Within one employee: two days trade their values (work moves to another day).
+        let e = rng.random_range(0..n);
+        let (a, b) = (rng.random_range(0..h), rng.random_range(0..h));
+        if a == b || !free(e, a) || !free(e, b) || s.rows[e][a] == s.rows[e][b] {
+            return false;
+        }
+        buf.cells.push((e, a, s.rows[e][b]));
+        buf.cells.push((e, b, s.rows[e][a]));
+        return true;
+    }
     match rng.random_range(0..100u32) {
         0..40 => {
             let (e, d) = (rng.random_range(0..n), rng.random_range(0..h));
@@ -570,20 +588,45 @@ fn dp_cap(t: &Tables<'_>) -> usize {
 /// Every hard constraint of the benchmark concerns one employee, so giving each employee
 /// the best row the row programme finds for them, one after the other, gives a feasible
 /// roster whenever each row is. It is the fallback the search starts with as its best.
-fn construct_rows(t: &Tables<'_>, mut rows: Vec<Vec<i8>>) -> Vec<Vec<i8>> {
-    // Once per solve, so as wide a programme as the size allows: a narrow one finds fewer
-    // of the rows that reach the minimum minutes.
+///
+/// Each row is first sought with a narrow programme, and only when that finds none with a
+/// wider one (×4 each step): a narrow one misses rows that reach the minimum minutes, but a
+/// wide one on a year-long horizon takes seconds per employee. Past `deadline` no wider
+/// programme is tried.
+fn construct_rows(t: &Tables<'_>, mut rows: Vec<Vec<i8>>, deadline: Instant) -> Vec<Vec<i8>> {
     let size = t.days * (t.types + 1) * t.p.employees.len().max(1);
-    let cap = (400_000_000 / size).clamp(50, 4_000);
+    let widest = (400_000_000 / size).clamp(NARROW, 4_000);
     let state = State::new(t, rows.clone());
     let (mut count, mut skill_count) = (state.count, state.skill_count);
     for (e, current) in rows.iter_mut().enumerate() {
         let (others, others_skill) = counts_without(t, e, &count, &skill_count, current);
         let costs = crate::dp::cell_costs(t, e, &others, &others_skill);
-        // Pruning by cost can lose every feasible row; then any feasible row will do.
-        let flat: Vec<Option<i64>> = costs.iter().map(|c| c.map(|_| 0)).collect();
-        let found = crate::dp::best_row(t, e, &costs, cap)
-            .or_else(|| crate::dp::best_row(t, e, &flat, cap));
+        // Pruning by cost can lose every row that reaches the minimum minutes; then the
+        // row with the most minutes will do.
+        let width = t.types + 1;
+        let eager: Vec<Option<i64>> = costs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let v = i % width;
+                c.map(|_| {
+                    -i64::from(
+                        (v < t.types)
+                            .then(|| t.p.shift_types[v].minutes)
+                            .unwrap_or(0),
+                    )
+                })
+            })
+            .collect();
+        let mut cap = NARROW;
+        let found = loop {
+            let row = crate::dp::best_row(t, e, &costs, cap)
+                .or_else(|| crate::dp::best_row(t, e, &eager, cap));
+            if row.is_some() || cap >= widest || Instant::now() >= deadline {
+                break row;
+            }
+            cap = (cap * 4).min(widest);
+        };
         if let Some(row) = found {
             count = others;
             skill_count = others_skill;
@@ -598,6 +641,9 @@ fn construct_rows(t: &Tables<'_>, mut rows: Vec<Vec<i8>>) -> Vec<Vec<i8>> {
     }
     rows
 }
+
+/// Labels per day of the first, narrow row programme in [`construct_rows`].
+const NARROW: usize = 64;
 
 fn to_roster(rows: &[Vec<i8>]) -> Roster {
     rows.iter()
@@ -638,32 +684,34 @@ fn anneal(
         }
     }
     let mut least_bad = (s.total(), s.rows.clone());
-    let n = t.p.employees.len().max(1) as u64;
-    // One cooling cycle; after it the search restarts from the best roster, a little cooler.
-    let mut cycle = (4_000 * n * t.days as u64).clamp(200_000, 20_000_000);
-    // A run with a move budget cools at least three times within it.
-    if let Some(max) = options.max_iterations {
-        cycle = cycle.min(max / 3).max(10_000);
-    }
     let (t_start, t_end) = (T_START, T_END);
     let mut m = Move { cells: Vec::new() };
     let (mut touched, mut new_costs) = (Vec::new(), Vec::new());
     let dp_cap = dp_cap(t);
+    let began = shared.started.elapsed();
     let mut iteration: u64 = 0;
+    let mut progress = 0.0f64;
+    let mut round = 0u64;
     loop {
-        if iteration.is_multiple_of(1024)
-            && (shared.stop.load(Ordering::Relaxed)
-                || options.max_iterations.is_some_and(|max| iteration >= max)
-                || (options.max_iterations.is_none()
-                    && shared.started.elapsed() >= options.time_limit))
-        {
-            break;
+        if iteration.is_multiple_of(1024) {
+            progress = match options.max_iterations {
+                Some(max) => iteration as f64 / max.max(1) as f64,
+                None => {
+                    let limit = options.time_limit.saturating_sub(began).as_secs_f64();
+                    (shared.started.elapsed().saturating_sub(began)).as_secs_f64() / limit.max(1e-9)
+                }
+            };
+            if shared.stop.load(Ordering::Relaxed) || progress >= 1.0 {
+                break;
+            }
         }
-        let round = iteration / cycle;
-        let phase = (iteration % cycle) as f64 / cycle as f64;
-        let heat = t_start / (1.0 + round as f64).sqrt();
+        let at = progress * CYCLES;
+        let this_round = at as u64;
+        let phase = at - this_round as f64;
+        let heat = t_start / (1.0 + this_round as f64).sqrt();
         let temperature = heat * (t_end / heat).powf(phase);
-        if iteration > 0 && iteration.is_multiple_of(cycle) {
+        if this_round != round {
+            round = this_round;
             let restart = best_feasible.as_ref().map_or(&least_bad.1, |b| &b.1);
             s = State::new(t, restart.clone());
         }
@@ -739,7 +787,11 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
     let mut fallback = None;
     if !given {
         start = construct(&tables, start);
-        fallback = Some(construct_rows(&tables, start.clone()));
+        fallback = Some(construct_rows(
+            &tables,
+            start.clone(),
+            started + options.time_limit / 2,
+        ));
     }
     let shared = Shared {
         best: Mutex::new(None),

@@ -18,8 +18,8 @@ use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{RngExt, SeedableRng};
 
 use crate::{
-    AppError, ImportReport, NewOrder, OfferRound, Passa, PeriodPlan, PlanningOptions, PoolSettings,
-    Progress, stamp,
+    AppError, ImportReport, NewAvailability, NewOrder, OfferRound, Passa, PeriodPlan,
+    PlanningOptions, PoolSettings, Progress, stamp,
 };
 
 pub const DEMO_TENANT: &str = "Demo kommun";
@@ -466,7 +466,11 @@ impl Passa {
                 .take(rng.random_range(2..=4))
                 .map(|d| (*d, Time::constant(6, 30, 0, 0), Time::constant(23, 0, 0, 0)))
                 .collect();
-            self.add_availability(tenant, *person, &[], &weekly, "cli", now)
+            let new = NewAvailability {
+                single: Vec::new(),
+                weekly,
+            };
+            self.add_availability(tenant, *person, &new, &settings, "cli", now)
                 .await?;
         }
         let competences = self.store.competences(tenant).await?;

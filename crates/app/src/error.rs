@@ -25,9 +25,13 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// Whether the user's input caused this (exit code 2) rather than a failure (exit code 1).
+    /// Whether the user's input caused this (exit code 2) rather than a failure (exit code 1):
+    /// wrong input, or something named that does not exist (a unit, an order, a person).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, Self::BadInput(_) | Self::ImportRow { .. })
+        matches!(
+            self,
+            Self::BadInput(_) | Self::ImportRow { .. } | Self::NotFound(_)
+        )
     }
 }
 

@@ -8,6 +8,7 @@
 mod backup;
 pub mod crash;
 mod demo;
+mod desk;
 mod error;
 mod people;
 mod planning;
@@ -28,7 +29,9 @@ pub use demo::{DEMO_TENANT, DemoOptions, DemoReport};
 pub use error::AppError;
 pub use people::{CSV_HEADER, ImportReport};
 pub use planning::{PeriodPlan, PlanningOptions};
-pub use pool::{Candidate, InboundOutcome, IncomingSms, NewOrder, OfferRound, PoolSettings};
+pub use pool::{
+    Candidate, InboundOutcome, IncomingSms, NewAvailability, NewOrder, OfferRound, PoolSettings,
+};
 pub use progress::{NoProgress, Progress};
 pub use sms::{DispatchReport, SmsTransport, TransportError};
 

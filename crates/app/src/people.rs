@@ -33,7 +33,7 @@ pub const CSV_HEADER: [&str; 9] = [
 
 const TABLE: &str = "people";
 
-fn field(column: &'static str, row: PersonId) -> FieldRef {
+pub(crate) fn field(column: &'static str, row: PersonId) -> FieldRef {
     FieldRef {
         table: TABLE,
         column,
@@ -437,7 +437,7 @@ fn write_error(e: csv::Error) -> AppError {
     AppError::Io(format!("writing CSV: {e}"))
 }
 
-fn employee_index(ring: &TenantKeyring, n: &EmployeeNumber) -> Vec<u8> {
+pub(crate) fn employee_index(ring: &TenantKeyring, n: &EmployeeNumber) -> Vec<u8> {
     ring.blind_index(IndexPurpose::EmployeeNumber, &employee_key(n))
         .as_bytes()
         .to_vec()

@@ -100,6 +100,16 @@ pub struct OfferRound {
     pub seed: u64,
 }
 
+/// New availability for a substitute.
+#[derive(Debug, Clone, Default)]
+pub struct NewAvailability {
+    /// Single intervals.
+    pub single: Vec<(Timestamp, Timestamp)>,
+    /// Weekly patterns: ISO weekday (1 Monday … 7 Sunday) and local start and end times; an
+    /// end at or before the start runs past midnight.
+    pub weekly: Vec<(u8, Time, Time)>,
+}
+
 /// A new order for a vacant shift.
 #[derive(Debug, Clone)]
 pub struct NewOrder {
@@ -289,16 +299,18 @@ fn covers(
 }
 
 impl Passa {
-    /// Adds availability for a substitute: single intervals and weekly patterns.
+    /// Adds availability for a substitute: single intervals and weekly patterns (local
+    /// times in `settings.time_zone`, valid from today there).
     pub async fn add_availability(
         &self,
         tenant: TenantId,
         person: PersonId,
-        single: &[(Timestamp, Timestamp)],
-        weekly: &[(u8, Time, Time)],
+        new: &NewAvailability,
+        settings: &PoolSettings,
         actor: &str,
         now: Timestamp,
     ) -> Result<(), AppError> {
+        let (single, weekly) = (&new.single, &new.weekly);
         let n = u32::try_from(single.len() + weekly.len()).unwrap_or(u32::MAX);
         let first = self.ids(IdKind::Availability, n).await?;
         let mut id = first;
@@ -322,7 +334,10 @@ impl Passa {
                 end_s: end.as_second(),
             });
         }
-        let today = now.to_zoned_datetime(self.pool_zone()).date().to_string();
+        let today = now
+            .to_zoned_datetime(settings.time_zone.clone())
+            .date()
+            .to_string();
         let mut weeklies = Vec::new();
         for (weekday, from, to) in weekly {
             if !(1..=7).contains(weekday) {
@@ -352,10 +367,6 @@ impl Passa {
             )
             .await?;
         Ok(())
-    }
-
-    fn pool_zone(&self) -> TimeZone {
-        TimeZone::get("Europe/Stockholm").unwrap_or(TimeZone::UTC)
     }
 
     /// Creates an order for a vacant shift.
@@ -571,15 +582,16 @@ impl Passa {
                 reasons.push(("Inskolad på enheten".into(), "Trained at the unit".into()));
             }
             let s = stats.get(&p.id).copied().unwrap_or_default();
+            let days = settings.fairness_window.as_secs() / 86_400;
             reasons.push((
                 format!(
-                    "Senaste 4 veckorna: {} h bokade, {} förfrågningar, {} nej",
+                    "Senaste {days} dagarna: {} h bokade, {} förfrågningar, {} nej",
                     s.booked_seconds / 3600,
                     s.offers,
                     s.declines
                 ),
                 format!(
-                    "Last 4 weeks: {} h booked, {} offers, {} declined",
+                    "Last {days} days: {} h booked, {} offers, {} declined",
                     s.booked_seconds / 3600,
                     s.offers,
                     s.declines

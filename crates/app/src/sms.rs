@@ -216,9 +216,11 @@ impl Passa {
         Ok(report)
     }
 
-    /// A delivery report from a provider. `Ok(false)`: no message has that id.
+    /// A delivery report from a provider, for `tenant`'s messages when it came through the
+    /// tenant's webhook. `Ok(false)`: no message has that id.
     pub async fn sms_delivery(
         &self,
+        tenant: Option<TenantId>,
         provider: &str,
         provider_id: &str,
         status: DeliveryStatus,
@@ -226,7 +228,14 @@ impl Passa {
     ) -> Result<bool, AppError> {
         Ok(self
             .store
-            .sms_delivery(provider, provider_id, status, &stamp(at), at.as_second())
+            .sms_delivery(
+                tenant,
+                provider,
+                provider_id,
+                status,
+                &stamp(at),
+                at.as_second(),
+            )
             .await?)
     }
 

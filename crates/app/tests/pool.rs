@@ -11,14 +11,14 @@ use async_trait::async_trait;
 use common::{TestResult, csv, now, passa_with_tenant, stores};
 use jiff::{SignedDuration, Timestamp};
 use passa_app::{
-    InboundOutcome, IncomingSms, NewOrder, NoProgress, OfferRound, Passa, PoolSettings,
-    SmsTransport, TransportError,
+    InboundOutcome, IncomingSms, NewAvailability, NewOrder, NoProgress, OfferRound, Passa,
+    PoolSettings, SmsTransport, TransportError,
 };
 use passa_domain::{
     OfferState, OrderId, OrderReason, OrderState, PersonKind, PhoneNumber, SmsId, TenantId,
     WeeklyMinutes,
 };
-use passa_store::{BookingOutcome, DumpValue};
+use passa_store::{BookingOutcome, DeliveryStatus, DumpValue};
 
 /// Keeps what it was asked to send.
 #[derive(Default)]
@@ -378,8 +378,11 @@ async fn direct_booking_needs_availability_and_keeps_the_rules() -> TestResult {
             .add_availability(
                 tenant,
                 person,
-                &[(start, start + SignedDuration::from_hours(96))],
-                &[],
+                &NewAvailability {
+                    single: vec![(start, start + SignedDuration::from_hours(96))],
+                    weekly: Vec::new(),
+                },
+                &settings,
                 "test",
                 now(),
             )
@@ -549,6 +552,68 @@ async fn of_many_concurrent_yes_replies_exactly_one_books() -> TestResult {
             .filter(|o| **o == InboundOutcome::AlreadyFilled)
             .count();
         assert_eq!((booked, filled), (1, n - 1), "{outcomes:?}");
+    }
+    Ok(())
+}
+
+/// Answers every message with the same provider id, as two tenants' separate provider
+/// accounts may.
+struct SameId;
+
+#[async_trait]
+impl SmsTransport for SameId {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+
+    async fn send(&self, _: SmsId, _: &PhoneNumber, _: &str) -> Result<String, TransportError> {
+        Ok("same-id".into())
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_report_through_one_tenants_webhook_never_touches_anothers_messages()
+-> TestResult {
+    let dir = tempfile::tempdir()?;
+    for store in stores(dir.path()).await? {
+        let (passa, a) = passa_with_tenant(store).await?;
+        let b = passa.create_tenant("Grannkommun", now()).await?.id;
+        let settings = PoolSettings::default();
+        for tenant in [a, b] {
+            pool(&passa, tenant, 1).await?;
+            let o = order(&passa, tenant, 0).await?;
+            let round = OfferRound {
+                wave_size: 1,
+                wave_wait: Duration::from_secs(1800),
+                seed: 5,
+            };
+            passa
+                .start_offers(tenant, o, &round, &settings, "test", now())
+                .await?;
+        }
+        passa
+            .dispatch_sms(&SameId, "test-owner", Duration::from_secs(60), 1_000, now())
+            .await?;
+        let delivered = |counts: Vec<(String, u64)>| {
+            counts
+                .iter()
+                .find(|(s, _)| s == "delivered")
+                .map_or(0, |(_, n)| *n)
+        };
+        assert!(
+            passa
+                .sms_delivery(Some(a), "test", "same-id", DeliveryStatus::Delivered, now())
+                .await?
+        );
+        assert_eq!(delivered(passa.sms_counts(a).await?), 1);
+        assert_eq!(delivered(passa.sms_counts(b).await?), 0);
+        // An instance-wide connection (SMPP) matches by the id alone.
+        assert!(
+            passa
+                .sms_delivery(None, "test", "same-id", DeliveryStatus::Delivered, now())
+                .await?
+        );
+        assert_eq!(delivered(passa.sms_counts(b).await?), 1);
     }
     Ok(())
 }

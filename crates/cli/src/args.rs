@@ -61,6 +61,105 @@ pub enum Command {
     /// The SMS function: webhook secret, replies by hand, sending, retention
     #[command(subcommand)]
     Sms(SmsCommand),
+    /// The substitute pool: availability, orders, candidates, bookings and SMS offers
+    #[command(subcommand)]
+    Pool(PoolCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoolCommand {
+    /// Add when a substitute can work
+    Available(AvailableArgs),
+    /// Order a substitute for a vacant shift
+    Order(OrderArgs),
+    /// List orders: open and offering ones, or --all
+    Orders {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Rank the substitutes for an order, each with the reasons (names shown are a
+    /// recorded read of personal data)
+    Candidates {
+        /// The order's number
+        order: i64,
+        /// Show this many, best first
+        #[arg(long, default_value_t = 15)]
+        limit: usize,
+        /// Language of the reasons
+        #[arg(long, value_enum, default_value = "sv")]
+        lang: crate::check::Lang,
+    },
+    /// Book a substitute directly, inside their own availability; they get a
+    /// confirmation SMS
+    Book {
+        /// The order's number
+        order: i64,
+        /// The substitute's employee number
+        #[arg(long, value_name = "EMPLOYEE_NUMBER")]
+        person: String,
+    },
+    /// Send SMS offers in waves, best candidates first; the first JA gets the shift
+    Offer(OfferArgs),
+    /// Stop an order's offers; later answers are told the shift is no longer free
+    Stop {
+        /// The order's number
+        order: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AvailableArgs {
+    /// The substitute's employee number
+    #[arg(long, value_name = "EMPLOYEE_NUMBER")]
+    pub person: String,
+    /// A single interval, local time: "2026-12-03 07:00/2026-12-03 16:00" (repeatable)
+    #[arg(long, value_name = "FROM/TO")]
+    pub interval: Vec<String>,
+    /// Every week from today: "mon 07:00-16:00" (mån, tis … sön work too; an end before
+    /// the start runs past midnight) (repeatable)
+    #[arg(long, value_name = "DAY FROM-TO")]
+    pub weekly: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OrderArgs {
+    /// The unit's name
+    #[arg(long)]
+    pub unit: String,
+    /// Start, local time: "2026-12-03 07:00"
+    #[arg(long, value_name = "DATE TIME")]
+    pub start: String,
+    /// End, local time: "2026-12-03 16:00", or just "16:00" (past midnight: the next day)
+    #[arg(long, value_name = "[DATE] TIME")]
+    pub end: String,
+    /// The competence the shift needs (e.g. Undersköterska); left out: anyone
+    #[arg(long)]
+    pub competence: Option<String>,
+    /// Why: sick, leave, vacancy, extra or other
+    #[arg(long, default_value = "sick")]
+    pub reason: String,
+    /// Unpaid break in minutes
+    #[arg(long, default_value_t = 0)]
+    pub break_minutes: u16,
+    /// Practical information for the substitute (where to report, keys). Never name a care
+    /// recipient or write anything that points one out. Kept sealed; at most 500 characters
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Offers may go out during the quiet hours too
+    #[arg(long)]
+    pub urgent: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OfferArgs {
+    /// The order's number
+    pub order: i64,
+    /// Offers per wave [default: pool.wave_size in passa.toml, 5]
+    #[arg(long)]
+    pub wave_size: Option<u32>,
+    /// Minutes between waves [default: pool.wave_wait_minutes in passa.toml, 30]
+    #[arg(long, value_name = "MINUTES")]
+    pub wave_wait: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -28,7 +28,7 @@ use crate::config::{
 };
 use crate::progress::Bar;
 
-struct Paths {
+pub(crate) struct Paths {
     data_dir: PathBuf,
     key_file: PathBuf,
 }
@@ -70,7 +70,7 @@ async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 /// Opens an initialised data directory with its key file.
-async fn open(cli: &Cli) -> anyhow::Result<(Passa, Config, Paths)> {
+pub(crate) async fn open(cli: &Cli) -> anyhow::Result<(Passa, Config, Paths)> {
     let paths = Paths::of(cli);
     let config = Config::load(&paths.data_dir)?;
     let keys = load_keys(&paths.key_file)?;
@@ -154,20 +154,67 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(Arc::new(passa), &config, &keys, bind).await
         }
         Command::Sms(command) => sms(&cli, command).await,
+        Command::Pool(command) => crate::pool::run(&cli, command).await,
     }
 }
 
+/// With the console transport nobody else prints what is queued: send it now.
+pub(crate) async fn send_console_outbox(
+    passa: &Passa,
+    config: &Config,
+    now: Timestamp,
+) -> anyhow::Result<()> {
+    if config.sms.provider == "console" {
+        let console = crate::transport::Console::default();
+        passa
+            .dispatch_sms(
+                &console,
+                &crate::worker::owner(),
+                crate::worker::LEASE,
+                1_000,
+                now,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// Pool settings from the configuration.
-fn pool_settings(config: &Config) -> anyhow::Result<PoolSettings> {
+pub(crate) fn pool_settings(config: &Config) -> anyhow::Result<PoolSettings> {
+    let pool = &config.pool;
+    let profile = passa_rules::Profile::parse(&pool.profile)
+        .ok_or_else(|| BadInput(format!("pool.profile: {} is not AB or ATL", pool.profile)))?;
+    let (quiet_from, quiet_to) = parse_quiet_hours(&pool.quiet_hours)?;
+    let minutes = |m: u32| std::time::Duration::from_secs(u64::from(m) * 60);
     Ok(PoolSettings {
+        profile,
         time_zone: jiff::tz::TimeZone::get(&config.time_zone).map_err(|_| {
             BadInput(format!(
                 "unknown time zone {} in the configuration",
                 config.time_zone
             ))
         })?,
-        ..PoolSettings::default()
+        monthly_cap_minutes: (pool.monthly_cap_hours > 0)
+            .then(|| i64::from(pool.monthly_cap_hours) * 60),
+        quiet_from,
+        quiet_to,
+        help_interval: minutes(pool.help_interval_minutes),
+        max_declines: pool.max_declines,
+        max_cancellations: pool.max_cancellations,
+        fairness_window: minutes(pool.fairness_days.saturating_mul(24 * 60)),
     })
+}
+
+/// `21:00-07:00` → (21:00, 07:00); empty → no quiet hours (equal ends).
+fn parse_quiet_hours(text: &str) -> anyhow::Result<(jiff::civil::Time, jiff::civil::Time)> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok((jiff::civil::Time::midnight(), jiff::civil::Time::midnight()));
+    }
+    let bad = || BadInput(format!("pool.quiet_hours: {text} is not like 21:00-07:00"));
+    let (from, to) = text.split_once('-').ok_or_else(bad)?;
+    let time = |s: &str| s.trim().parse::<jiff::civil::Time>().map_err(|_| bad());
+    Ok((time(from)?, time(to)?))
 }
 
 /// The configured SMS transport; `None` when SMS is switched off.
@@ -373,20 +420,7 @@ async fn sms(cli: &Cli, command: &SmsCommand) -> anyhow::Result<()> {
                 .receive_sms(tenant.id, &sms, &pool_settings(&config)?, now())
                 .await?;
             println!("Handled as {}.", outcome.as_str());
-            // With the console transport nobody else prints the answer: send it now.
-            if config.sms.provider == "console" {
-                let console = crate::transport::Console::default();
-                passa
-                    .dispatch_sms(
-                        &console,
-                        &crate::worker::owner(),
-                        crate::worker::LEASE,
-                        1_000,
-                        now(),
-                    )
-                    .await?;
-            }
-            Ok(())
+            send_console_outbox(&passa, &config, now()).await
         }
         SmsCommand::Dispatch => {
             let Some(transport) = transport(&config, &load_keys(&paths.key_file)?, None)? else {
@@ -926,4 +960,39 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pool: &str) -> anyhow::Result<Config> {
+        Ok(toml::from_str(&format!(
+            "database_url = \"sqlite://passa.db\"\n[backup]\nrecipients = []\n{pool}"
+        ))?)
+    }
+
+    #[test]
+    fn pool_settings_come_from_the_configuration() -> anyhow::Result<()> {
+        let defaults = pool_settings(&config("")?)?;
+        assert_eq!(defaults.monthly_cap_minutes, Some(165 * 60));
+        assert_eq!(
+            defaults.quiet_from,
+            jiff::civil::Time::constant(21, 0, 0, 0)
+        );
+        assert_eq!(defaults.quiet_to, jiff::civil::Time::constant(7, 0, 0, 0));
+        let local = pool_settings(&config(
+            "[pool]\nprofile = \"ATL\"\nmonthly_cap_hours = 0\nquiet_hours = \"22:30-06:00\"\nfairness_days = 14\n",
+        )?)?;
+        assert_eq!(local.profile, passa_rules::Profile::Atl);
+        assert_eq!(local.monthly_cap_minutes, None);
+        assert_eq!(local.quiet_from, jiff::civil::Time::constant(22, 30, 0, 0));
+        assert_eq!(local.fairness_window.as_secs(), 14 * 86_400);
+        let none = pool_settings(&config("[pool]\nquiet_hours = \"\"\n")?)?;
+        assert_eq!(none.quiet_from, none.quiet_to);
+        assert!(pool_settings(&config("[pool]\nprofile = \"HÖK\"\n")?).is_err());
+        assert!(pool_settings(&config("[pool]\nquiet_hours = \"late\"\n")?).is_err());
+        assert!(config("[pool]\nquiet_hour = \"21:00-07:00\"\n").is_err());
+        Ok(())
+    }
 }

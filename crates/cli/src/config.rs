@@ -23,6 +23,92 @@ pub struct Config {
     pub backup: Backup,
     #[serde(default)]
     pub sms: Sms,
+    #[serde(default)]
+    pub pool: Pool,
+}
+
+/// The substitute pool's local settings: the municipality's own rules on top of the law.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pool {
+    /// Working-time rules bookings are checked against: `AB` or `ATL`.
+    #[serde(default = "default_profile")]
+    pub profile: String,
+    /// Most booked hours per calendar month for a substitute; 0: no local cap.
+    #[serde(default = "default_monthly_cap")]
+    pub monthly_cap_hours: u32,
+    /// No offers go out in these local hours unless the order is urgent, e.g. `21:00-07:00`;
+    /// empty: none.
+    #[serde(default = "default_quiet_hours")]
+    pub quiet_hours: String,
+    /// Declines and cancellations over which a candidate is flagged to the planner.
+    #[serde(default = "default_max_declines")]
+    pub max_declines: u32,
+    #[serde(default = "default_max_cancellations")]
+    pub max_cancellations: u32,
+    /// Days back that fairness (offers, booked hours) looks.
+    #[serde(default = "default_fairness_days")]
+    pub fairness_days: u32,
+    /// At most one help reply per number within this many minutes.
+    #[serde(default = "default_help_minutes")]
+    pub help_interval_minutes: u32,
+    /// Offers per wave, and minutes between waves, unless the planner says otherwise.
+    #[serde(default = "default_wave_size")]
+    pub wave_size: u32,
+    #[serde(default = "default_wave_wait")]
+    pub wave_wait_minutes: u32,
+}
+
+impl Default for Pool {
+    fn default() -> Self {
+        Self {
+            profile: default_profile(),
+            monthly_cap_hours: default_monthly_cap(),
+            quiet_hours: default_quiet_hours(),
+            max_declines: default_max_declines(),
+            max_cancellations: default_max_cancellations(),
+            fairness_days: default_fairness_days(),
+            help_interval_minutes: default_help_minutes(),
+            wave_size: default_wave_size(),
+            wave_wait_minutes: default_wave_wait(),
+        }
+    }
+}
+
+fn default_profile() -> String {
+    "AB".into()
+}
+
+fn default_monthly_cap() -> u32 {
+    165
+}
+
+fn default_quiet_hours() -> String {
+    "21:00-07:00".into()
+}
+
+fn default_max_declines() -> u32 {
+    5
+}
+
+fn default_max_cancellations() -> u32 {
+    3
+}
+
+fn default_fairness_days() -> u32 {
+    28
+}
+
+fn default_help_minutes() -> u32 {
+    60
+}
+
+fn default_wave_size() -> u32 {
+    5
+}
+
+fn default_wave_wait() -> u32 {
+    30
 }
 
 /// Which SMS transport the server uses, and how long numbers and texts are kept.
@@ -164,6 +250,7 @@ impl Config {
                 recipients: std::iter::once(recipient).chain(recovery).collect(),
             },
             sms: Sms::default(),
+            pool: Pool::default(),
         }
     }
 

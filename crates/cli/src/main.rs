@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod commands;
 mod config;
+mod pool;
 mod progress;
 mod solve;
 mod transport;

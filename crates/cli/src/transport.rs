@@ -85,7 +85,7 @@ impl passa_gateway::SmppEvents for SmppToPassa {
         let now = crate::commands::now();
         if let Err(e) = self
             .passa
-            .sms_delivery("smpp", &message_id, status, now)
+            .sms_delivery(None, "smpp", &message_id, status, now)
             .await
         {
             tracing::error!(error = %e, "SMPP delivery receipt failed");

@@ -608,14 +608,8 @@ fn construct_rows(t: &Tables<'_>, mut rows: Vec<Vec<i8>>, deadline: Instant) -> 
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let v = i % width;
-                c.map(|_| {
-                    -i64::from(
-                        (v < t.types)
-                            .then(|| t.p.shift_types[v].minutes)
-                            .unwrap_or(0),
-                    )
-                })
+                let minutes = t.p.shift_types.get(i % width).map_or(0, |s| s.minutes);
+                c.map(|_| -i64::from(minutes))
             })
             .collect();
         let mut cap = NARROW;

@@ -912,6 +912,7 @@ macro_rules! impl_pool_store {
 
                 async fn sms_delivery(
                     &self,
+                    tenant: Option<TenantId>,
                     provider: &str,
                     provider_id: &str,
                     status: DeliveryStatus,
@@ -923,27 +924,43 @@ macro_rules! impl_pool_store {
                         DeliveryStatus::Delivered => "delivered",
                         DeliveryStatus::Failed => "failed",
                     };
+                    // Through a tenant's webhook, only that tenant's messages: another
+                    // tenant's provider account may hand out the same ids.
+                    let (update, select) = if tenant.is_some() {
+                        (
+                            "UPDATE sms_outbox SET state = $3, final_at = $4, final_s = $5 \
+                             WHERE provider = $1 AND provider_id = $2 AND state IN ('sending', 'sent') \
+                             AND tenant_id = $6",
+                            "SELECT id FROM sms_outbox WHERE provider = $1 AND provider_id = $2 \
+                             AND tenant_id = $3",
+                        )
+                    } else {
+                        (
+                            "UPDATE sms_outbox SET state = $3, final_at = $4, final_s = $5 \
+                             WHERE provider = $1 AND provider_id = $2 AND state IN ('sending', 'sent')",
+                            "SELECT id FROM sms_outbox WHERE provider = $1 AND provider_id = $2",
+                        )
+                    };
                     let mut tx = begin_write(&self.writer).await?;
                     // A report never moves a message back from a final state.
-                    let n = sqlx::query(
-                        "UPDATE sms_outbox SET state = $3, final_at = $4, final_s = $5 \
-                         WHERE provider = $1 AND provider_id = $2 AND state IN ('sending', 'sent')",
-                    )
-                    .bind(provider)
-                    .bind(provider_id)
-                    .bind(state)
-                    .bind(at)
-                    .bind(at_s)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?
-                    .rows_affected();
-                    let known: Option<i64> = sqlx::query_scalar(
-                        "SELECT id FROM sms_outbox WHERE provider = $1 AND provider_id = $2",
-                    )
-                    .bind(provider)
-                    .bind(provider_id)
-                    .fetch_optional(&mut *tx)
+                    let mut q = sqlx::query(update)
+                        .bind(provider)
+                        .bind(provider_id)
+                        .bind(state)
+                        .bind(at)
+                        .bind(at_s);
+                    if let Some(t) = tenant {
+                        q = q.bind(t.get());
+                    }
+                    let n = q.execute(&mut *tx).await.map_err(map_err)?.rows_affected();
+                    let mut q = sqlx::query_scalar::<_, i64>(select)
+                        .bind(provider)
+                        .bind(provider_id);
+                    if let Some(t) = tenant {
+                        q = q.bind(t.get());
+                    }
+                    let known: Option<i64> = q
+                        .fetch_optional(&mut *tx)
                     .await
                     .map_err(map_err)?;
                     tx.commit().await.map_err(map_err)?;

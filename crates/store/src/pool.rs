@@ -393,9 +393,12 @@ pub trait PoolStore: Send + Sync {
         at_s: i64,
     ) -> Result<(), StoreError>;
 
-    /// A delivery report, by the provider's id. `Ok(false)`: no such message.
+    /// A delivery report, by the provider's id, among the messages of `tenant` when the
+    /// report came through a tenant's own webhook (`None`: an instance-wide connection such
+    /// as SMPP). `Ok(false)`: no such message.
     async fn sms_delivery(
         &self,
+        tenant: Option<TenantId>,
         provider: &str,
         provider_id: &str,
         status: DeliveryStatus,

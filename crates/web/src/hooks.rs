@@ -191,9 +191,10 @@ pub(crate) async fn delivery(
     if !allowed(&hooks, peer) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    if let Err(r) = tenant(&hooks, &secret).await {
-        return r;
-    }
+    let tenant = match tenant(&hooks, &secret).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
     let status = match form.status.as_str() {
         "delivered" => DeliveryStatus::Delivered,
         "failed" => DeliveryStatus::Failed,
@@ -203,7 +204,7 @@ pub(crate) async fn delivery(
     let at = provider_time(form.delivered.as_deref()).unwrap_or_else(|| (hooks.clock)());
     match hooks
         .passa
-        .sms_delivery(PROVIDER, &form.id, status, at)
+        .sms_delivery(Some(tenant), PROVIDER, &form.id, status, at)
         .await
     {
         Ok(_) => StatusCode::OK.into_response(),

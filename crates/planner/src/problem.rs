@@ -7,7 +7,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use passa_domain::{CompetenceId, ShiftKind, ShiftTypeId, WishKind};
 use passa_rules::{Contract, Rules, Shift};
-use passa_solver::{Cover, Employee, HardRule, Problem, Request, Roster, SkillCover};
+use passa_solver::{Balance, Cover, Employee, HardRule, Problem, Request, Roster, SkillCover};
 
 use crate::{Assignment, PlanError, PlanningInput};
 
@@ -17,6 +17,9 @@ pub(crate) const COVER_UNDER: u32 = 100;
 const COVER_OVER: u32 = 10;
 /// A wish's weight (1–10) times this.
 const WISH_UNIT: u32 = 5;
+/// Cost of each night a person works above or below their fair share: less than any wish,
+/// so shares give way to wishes and cover, but decide between otherwise equal plans.
+const FAIR_NIGHT: u32 = 3;
 /// Cost of changing one cell of the previous schedule when replanning: more than most
 /// wishes, less than a missing person.
 const CHANGE: u32 = 30;
@@ -316,6 +319,8 @@ impl<'a> Model<'a> {
             });
         }
 
+        let balance = fair_nights(&night, &skill_cover, &employees, days);
+
         // Replanning: start from the schedule as it stands, and make each change cost.
         let mut start = None;
         if !input.previous.is_empty() {
@@ -356,6 +361,7 @@ impl<'a> Model<'a> {
             skills: bits,
             skill_cover,
             work_requests,
+            balance,
         };
         Ok(Self {
             input,
@@ -616,4 +622,64 @@ impl HardRule for Hook {
         }
         u32::try_from(self.rules.check(contract, &shifts).len()).unwrap_or(u32::MAX)
     }
+}
+
+/// Fair shares of the nights: the people who can work a night type share the period's
+/// nights (the most any one competence needs on each night shift) in proportion to their
+/// hours.
+fn fair_nights(
+    night: &[bool],
+    skill_cover: &[SkillCover],
+    employees: &[Employee],
+    days: usize,
+) -> Vec<Balance> {
+    let types = night.len();
+    let bits = night
+        .iter()
+        .enumerate()
+        .filter(|(t, n)| **n && *t < 32)
+        .fold(0u32, |acc, (t, _)| acc | (1 << t));
+    if bits == 0 {
+        return Vec::new();
+    }
+    let mut need = vec![0u32; days * types];
+    for c in skill_cover {
+        if let Some(n) = need.get_mut(c.day * types + c.shift) {
+            *n = (*n).max(c.min);
+        }
+    }
+    let nights: u64 = need
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| night[i % types])
+        .map(|(_, n)| u64::from(*n))
+        .sum();
+    let able: Vec<usize> = (0..employees.len())
+        .filter(|e| {
+            employees[*e]
+                .max_shifts
+                .iter()
+                .enumerate()
+                .any(|(t, m)| night.get(t).copied().unwrap_or(false) && *m > 0)
+        })
+        .collect();
+    let hours: u64 = able
+        .iter()
+        .map(|e| u64::from(employees[*e].max_minutes))
+        .sum();
+    if nights == 0 || hours == 0 {
+        return Vec::new();
+    }
+    able.into_iter()
+        .map(|employee| {
+            let own = u64::from(employees[employee].max_minutes);
+            Balance {
+                employee,
+                shifts: bits,
+                // Rounded to the nearest night.
+                target: u32::try_from((nights * own * 2 + hours) / (2 * hours)).unwrap_or(0),
+                weight: FAIR_NIGHT,
+            }
+        })
+        .collect()
 }

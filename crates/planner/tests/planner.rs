@@ -477,3 +477,49 @@ fn replanning_after_a_sick_call_changes_little() -> Result<(), PlanError> {
     );
     Ok(())
 }
+
+#[test]
+fn nights_are_shared_in_proportion_to_hours() -> Result<(), PlanError> {
+    // Four weeks, one night and two days every day, six people on the same hours: 28
+    // nights to share, about five each.
+    let start = date(2026, 12, 7);
+    let day = shift_type(1, "Dag", "07:00", "15:30", 30);
+    let night = shift_type(3, "Natt", "21:30", "07:15", 45);
+    let period = period(start, 4);
+    let demand = period
+        .dates()
+        .flat_map(|d| {
+            [(day.id, 2), (night.id, 1)].map(|(shift_type, n)| Demand {
+                unit: UNIT,
+                date: d,
+                shift_type,
+                competence: USK,
+                min: n,
+                max: n,
+            })
+        })
+        .collect();
+    let input = PlanningInput {
+        period,
+        shift_types: vec![day, night],
+        competences: competences(),
+        demand,
+        staff: (1..=6).map(|i| member(i, vec![USK], 1800)).collect(),
+        wishes: vec![],
+        pinned: vec![],
+        previous: vec![],
+    };
+    let options = PlanOptions {
+        max_iterations: Some(150_000),
+        ..options(3)
+    };
+    let planned = plan(&input, &options)?;
+    check_plan(&input, &options, &planned.assignments);
+    let nights = planned.summary.nights;
+    assert!(
+        nights.max - nights.min <= 2,
+        "nights per person {nights:?}, cover {} %",
+        planned.summary.cover_percent
+    );
+    Ok(())
+}

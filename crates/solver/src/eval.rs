@@ -219,5 +219,12 @@ pub fn evaluate(problem: &Problem, roster: &Roster) -> Evaluation {
             objective += i64::from(weight);
         }
     }
+    for b in &problem.balance {
+        let n = roster[b.employee]
+            .iter()
+            .filter(|v| v.is_some_and(|t| b.counts(t)))
+            .count();
+        objective += b.cost(u32::try_from(n).unwrap_or(u32::MAX));
+    }
     Evaluation { objective, hard }
 }

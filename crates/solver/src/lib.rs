@@ -15,5 +15,5 @@ mod search;
 
 pub use curtois::{ParseError, parse_instance, parse_roster, write_roster};
 pub use eval::{Evaluation, HardViolation, evaluate};
-pub use model::{Cover, Employee, Problem, Request, Roster, ShiftType, SkillCover};
+pub use model::{Balance, Cover, Employee, Problem, Request, Roster, ShiftType, SkillCover};
 pub use search::{HardRule, Progress, Solution, SolveOptions, solve};

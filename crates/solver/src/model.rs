@@ -65,6 +65,27 @@ impl SkillCover {
     }
 }
 
+/// A soft target for how many shifts of some types an employee works over the horizon (a
+/// fair share of the nights, say): `weight` per shift above or below `target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Balance {
+    pub employee: usize,
+    /// The shift types counted, as a bit set (bit `t` for type `t`).
+    pub shifts: u32,
+    pub target: u32,
+    pub weight: u32,
+}
+
+impl Balance {
+    pub fn counts(&self, shift: usize) -> bool {
+        shift < 32 && self.shifts & (1 << shift) != 0
+    }
+
+    pub fn cost(&self, n: u32) -> i64 {
+        i64::from(self.weight) * i64::from(n.abs_diff(self.target))
+    }
+}
+
 /// A whole problem. Day 0 is a Monday; weekend `w` is days `7w+5` and `7w+6`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Problem {
@@ -83,6 +104,7 @@ pub struct Problem {
     pub skill_cover: Vec<SkillCover>,
     /// Requests to work some shift on a day, whichever: the weight is paid for a day off.
     pub work_requests: Vec<(usize, usize, u32)>,
+    pub balance: Vec<Balance>,
 }
 
 impl Problem {
@@ -128,6 +150,10 @@ impl Problem {
                 .work_requests
                 .iter()
                 .all(|(e, d, _)| *e < self.employees.len() && *d < self.days)
+            && self
+                .balance
+                .iter()
+                .all(|b| b.employee < self.employees.len())
     }
 
     /// Whether employee `e` has skill `k`.

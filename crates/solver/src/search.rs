@@ -112,6 +112,8 @@ pub(crate) struct Tables<'a> {
     hard_rule: Option<Arc<dyn HardRule>>,
     /// `skill_at[d * types + t]`: indexes of the skill covers on shift t of day d.
     skill_at: Vec<Vec<usize>>,
+    /// Per employee, their balance targets.
+    balance_of: Vec<Vec<crate::Balance>>,
 }
 
 impl<'a> Tables<'a> {
@@ -138,6 +140,12 @@ impl<'a> Tables<'a> {
         for (i, c) in p.skill_cover.iter().enumerate() {
             if c.day < days && c.shift < types {
                 skill_at[c.day * types + c.shift].push(i);
+            }
+        }
+        let mut balance_of = vec![Vec::new(); n];
+        for b in &p.balance {
+            if let Some(list) = balance_of.get_mut(b.employee) {
+                list.push(*b);
             }
         }
         let mut pinned = vec![false; n * days];
@@ -169,6 +177,7 @@ impl<'a> Tables<'a> {
             days,
             hard_rule,
             skill_at,
+            balance_of,
         }
     }
 
@@ -225,6 +234,13 @@ impl<'a> Tables<'a> {
             if row[7 * w + 5] != OFF || row[7 * w + 6] != OFF {
                 weekends += 1;
             }
+        }
+        for b in &self.balance_of[e] {
+            let n: u32 = (0..self.types.min(32))
+                .filter(|t| b.counts(*t))
+                .map(|t| counts[t.min(63)])
+                .sum();
+            soft += b.cost(n);
         }
         hard += i64::from(weekends.saturating_sub(emp.max_weekends));
         for (t, max) in emp.max_shifts.iter().enumerate().take(64) {

@@ -2,8 +2,8 @@
 //! including the horizon edges of H6 and H7.
 
 use passa_solver::{
-    Cover, Employee, Problem, Request, Roster, ShiftType, evaluate, parse_instance, parse_roster,
-    write_roster,
+    Balance, Cover, Employee, Problem, Request, Roster, ShiftType, evaluate, parse_instance,
+    parse_roster, write_roster,
 };
 
 fn employee(id: &str, days: usize) -> Employee {
@@ -190,4 +190,21 @@ fn every_benchmark_instance_parses() -> Result<(), Box<dyn std::error::Error>> {
         assert!(p.days % 7 == 0);
     }
     Ok(())
+}
+
+#[test]
+fn balance_costs_each_shift_off_the_target() {
+    let mut p = problem();
+    // A fair share of two nights, 3 per night off it.
+    p.balance = vec![Balance {
+        employee: 0,
+        shifts: 1 << 1,
+        target: 2,
+        weight: 3,
+    }];
+    let objective = |row: [Option<usize>; 7]| evaluate(&p, &vec![row.to_vec()]).objective;
+    assert_eq!(objective([D, N, O, O, O, O, N]), 0);
+    assert_eq!(objective([D, D, O, O, O, O, O]), 6);
+    assert_eq!(objective([N, O, N, O, N, O, N]), 6);
+    assert_eq!(objective([N, O, D, O, O, O, O]), 3);
 }

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use passa_solver::{
-    Cover, Employee, Problem, Request, Roster, ShiftType, SkillCover, SolveOptions, evaluate, solve,
+    Balance, Cover, Employee, Problem, Request, Roster, ShiftType, SkillCover, SolveOptions,
+    evaluate, solve,
 };
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -91,6 +92,16 @@ fn tiny_with_skills(seed: u64, n: usize, types: usize) -> Problem {
             )
         })
         .collect();
+    for employee in 0..n {
+        if rng.random_bool(0.5) {
+            p.balance.push(Balance {
+                employee,
+                shifts: 1,
+                target: rng.random_range(1..4),
+                weight: rng.random_range(1..8),
+            });
+        }
+    }
     p
 }
 
@@ -107,6 +118,7 @@ fn brute_force(p: &Problem) -> Option<i64> {
             skills: vec![],
             skill_cover: vec![],
             work_requests: vec![],
+            balance: vec![],
             ..p.clone()
         };
         (0..base.pow(7))

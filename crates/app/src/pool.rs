@@ -69,7 +69,7 @@ impl PoolSettings {
     }
 
     /// Whether `at` is inside the quiet hours, and if so when they end.
-    fn quiet_until(&self, at: Timestamp) -> Option<Timestamp> {
+    pub fn quiet_until(&self, at: Timestamp) -> Option<Timestamp> {
         let local = at.to_zoned_datetime(self.time_zone.clone());
         let t = local.time();
         let quiet = if self.quiet_from <= self.quiet_to {

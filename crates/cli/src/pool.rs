@@ -350,9 +350,19 @@ async fn offer(
             now,
         )
         .await?;
-    if sent == 0 {
+    let urgent = passa.order(tenant, OrderId::new(args.order)).await?.urgent;
+    let quiet = settings.quiet_until(now).filter(|_| !urgent);
+    if let Some(until) = quiet {
         println!(
-            "No offers now (quiet hours, or nobody eligible); the server sends them when it can."
+            "Quiet hours: the first wave goes out at {} (the server sends it).",
+            until
+                .to_zoned_datetime(settings.time_zone.clone())
+                .strftime("%H:%M")
+        );
+    } else if sent == 0 {
+        println!(
+            "Nobody can take the shift now; see `passa pool candidates {}`.",
+            args.order
         );
     } else {
         println!(

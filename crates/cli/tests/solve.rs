@@ -100,3 +100,31 @@ fn an_impossible_instance_writes_nothing_and_exits_1() -> Result<(), Box<dyn std
     assert!(!roster.exists());
     Ok(())
 }
+
+#[test]
+fn the_same_seed_gives_the_same_roster_under_a_time_limit() -> Result<(), Box<dyn std::error::Error>>
+{
+    let dir = tempfile::tempdir()?;
+    let instance = dir.path().join("tiny.txt");
+    std::fs::write(&instance, INSTANCE)?;
+    let mut rosters = Vec::new();
+    for run in 0..2 {
+        let roster = dir.path().join(format!("roster-{run}.txt"));
+        let out = passa(&[
+            "solve",
+            "--time-limit",
+            "0.5",
+            "--threads",
+            "2",
+            "--seed",
+            "11",
+            "--out",
+            roster.to_str().unwrap_or_default(),
+            instance.to_str().unwrap_or_default(),
+        ])?;
+        assert_eq!(out.status.code(), Some(0));
+        rosters.push(std::fs::read_to_string(&roster)?);
+    }
+    assert_eq!(rosters[0], rosters[1]);
+    Ok(())
+}

@@ -8,10 +8,11 @@
 //! the best one given the others (`dp.rs`). Each move re-costs only the employees it
 //! touches and the cover cells it changes.
 //!
-//! The cooling schedule spans the budget: the move limit when one is set, else the time
-//! limit. Determinism: each thread follows a trajectory fixed by the seed and its index, so
-//! with a move limit a run gives identical results on any machine; with only a time limit
-//! the schedule follows the clock, as it must to cool in time on any machine.
+//! The cooling schedule follows the move count, never the clock: two cycles over a move
+//! limit when one is set, else cycles doubling in length, so any time limit ends soon after
+//! a finished cycle. Determinism: each thread follows a trajectory fixed by the seed and its
+//! index; the time limit only decides where it stops, so a move limit gives identical
+//! results on any machine.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,11 +30,13 @@ const HARD: i64 = 1_000;
 /// Starting temperature of each cooling cycle, in objective units (a cover shortfall is 100).
 const T_START: f64 = 150.0;
 const T_END: f64 = 0.3;
-/// Cooling cycles over the budget (time, or moves when a move limit is set). Each after the
-/// first restarts from the best roster, cooler. Measured on Curtois 5–9, 13, 19 and 20–24:
-/// fixed-length cycles never cooled on the large instances within 10 s, and one to three
-/// cycles over the budget did about equally well on the small ones.
+/// Cooling cycles over a move budget. Each cycle after the first restarts from the best
+/// roster, cooler. Measured on Curtois 5–9, 13, 19 and 20–24: cycles of a fixed length never
+/// cooled on the large instances within 10 s; one to three cycles over the budget, or cycles
+/// doubling in length (time-limited runs), did about equally well on the small ones.
 const CYCLES: f64 = 2.0;
+/// Moves per employee-day in the first cooling cycle of a time-limited run.
+const FIRST_CYCLE_PER_CELL: u64 = 50;
 pub(crate) const OFF: i8 = -1;
 
 /// Extra hard rules supplied by the caller (in product use: the working-time rules). Gets an
@@ -698,26 +701,37 @@ fn anneal(
     let mut m = Move { cells: Vec::new() };
     let (mut touched, mut new_costs) = (Vec::new(), Vec::new());
     let dp_cap = dp_cap(t);
-    let began = shared.started.elapsed();
     let mut iteration: u64 = 0;
-    let mut progress = 0.0f64;
     let mut round = 0u64;
+    // With only a time limit, cycles double in length from a first one sized to the
+    // problem: the schedule follows the move count, so a run retraces the same trajectory
+    // whatever the machine, and it still cools within any limit (the last finished cycle
+    // holds a quarter to a half of all moves).
+    let mut cycle_len = (FIRST_CYCLE_PER_CELL * t.p.employees.len() as u64 * t.days as u64)
+        .clamp(50_000, 1_000_000);
+    let mut cycle_start = 0u64;
     loop {
-        if iteration.is_multiple_of(1024) {
-            progress = match options.max_iterations {
-                Some(max) => iteration as f64 / max.max(1) as f64,
-                None => {
-                    let limit = options.time_limit.saturating_sub(began).as_secs_f64();
-                    (shared.started.elapsed().saturating_sub(began)).as_secs_f64() / limit.max(1e-9)
-                }
-            };
-            if shared.stop.load(Ordering::Relaxed) || progress >= 1.0 {
-                break;
-            }
+        if iteration.is_multiple_of(1024)
+            && (shared.stop.load(Ordering::Relaxed)
+                || options.max_iterations.is_some_and(|max| iteration >= max)
+                || (options.max_iterations.is_none()
+                    && shared.started.elapsed() >= options.time_limit))
+        {
+            break;
         }
-        let at = progress * CYCLES;
-        let this_round = at as u64;
-        let phase = at - this_round as f64;
+        let (this_round, phase) = match options.max_iterations {
+            // A move budget: CYCLES equal cycles over it.
+            Some(max) => {
+                let at = iteration as f64 / max.max(1) as f64 * CYCLES;
+                (at as u64, at.fract())
+            }
+            None if iteration - cycle_start >= cycle_len => {
+                cycle_start = iteration;
+                cycle_len *= 2;
+                (round + 1, 0.0)
+            }
+            None => (round, (iteration - cycle_start) as f64 / cycle_len as f64),
+        };
         let heat = t_start / (1.0 + this_round as f64).sqrt();
         let temperature = heat * (t_end / heat).powf(phase);
         if this_round != round {

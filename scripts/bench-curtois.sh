@@ -33,6 +33,10 @@ trap 'rm -rf "$work"' EXIT
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) print "—"; else print a[int((NR+1)/2)]}'; }
 
+# The issue's reference: OR-tools CP-SAT 9.15, 2 workers, 60 s, the better of two runs, on a
+# 2-core machine of this kind; no feasible roster on 20–24.
+cpsat=(- 607 828 1002 1722 1244 2161 1086 2324 468 5191 3700 6483 7611 1844 7179 4855 8944 7438 7676)
+
 rows=""
 for i in $instances; do
   line=$(grep "^Instance$i," "$bench/best_known.csv")
@@ -65,14 +69,14 @@ for i in $instances; do
   else
     gap="—"
   fi
-  rows="$rows$row $gap |"$'\n'
+  rows="$rows$row $gap | ${cpsat[$i]:-none feasible} |"$'\n'
   echo "Instance$i: $row $gap" >&2
 done
 
 header="| inst | best known | lower bound |"
 sep="|---|---|---|"
 for limit in $limits; do header="$header Passa ${limit} s |"; sep="$sep---|"; done
-header="$header gap (last column) |"; sep="$sep---|"
+header="$header gap (last column) | CP-SAT 60 s |"; sep="$sep---|---|"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 table="<!-- $marker:start -->
 ## Roster optimizer: Curtois & Qu instances, $(echo $limits | sed "s/ / s, /g") s
@@ -80,7 +84,8 @@ table="<!-- $marker:start -->
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), release build, $threads threads, median over seeds
 \`$seeds\`, with \`scripts/bench-curtois.sh -i \"$instances\" -l \"$limits\" -s \"$seeds\" -t $threads -m $marker\`.
 Each roster was re-checked with \`passa solve --evaluate\`. Best known and lower bounds are from
-\`shared/benchmarks/curtois/best_known.csv\`.
+\`shared/benchmarks/curtois/best_known.csv\`; the CP-SAT column is issue 4's reference (OR-tools
+CP-SAT 9.15, 2 workers, 60 s, the better of two runs).
 
 $header
 $sep

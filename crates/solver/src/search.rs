@@ -11,8 +11,8 @@
 //! The cooling schedule follows the move count, never the clock: two cycles over a move
 //! limit when one is set, else cycles doubling in length, so any time limit ends soon after
 //! a finished cycle. Determinism: each thread follows a trajectory fixed by the seed and its
-//! index; the time limit only decides where it stops, so a move limit gives identical
-//! results on any machine.
+//! index; the time limit only decides where it stops (and, on year-long instances, how wide
+//! the row construction may go), so a move limit gives identical results on any machine.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 use passa_domain::{EmployeeNumber, PersonId, TenantId};
-use passa_store::AuditEntry;
 
 use crate::people::{employee_index, field};
-use crate::{AppError, Passa, stamp, wrapped};
+use crate::pool::audit;
+use crate::{AppError, Passa, wrapped};
 
 impl Passa {
     /// The person with this employee number. Numbers are stored sealed; the blind index
@@ -53,12 +53,12 @@ impl Passa {
         self.store
             .audit(
                 tenant,
-                &AuditEntry {
-                    at: stamp(now),
-                    actor: actor.to_owned(),
-                    action: "people.names".into(),
-                    detail: format!("{} names: {purpose}", sealed.len()),
-                },
+                &audit(
+                    now,
+                    actor,
+                    "people.names",
+                    format!("{} names: {purpose}", sealed.len()),
+                ),
             )
             .await?;
         let mut out = HashMap::with_capacity(sealed.len());

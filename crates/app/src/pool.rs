@@ -193,7 +193,7 @@ fn ts(s: i64) -> Timestamp {
     Timestamp::from_second(s).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-fn audit(now: Timestamp, actor: &str, action: &str, detail: String) -> AuditEntry {
+pub(crate) fn audit(now: Timestamp, actor: &str, action: &str, detail: String) -> AuditEntry {
     AuditEntry {
         at: stamp(now),
         actor: actor.to_owned(),

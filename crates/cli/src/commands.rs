@@ -791,18 +791,7 @@ async fn demo(cli: &Cli, args: &DemoArgs) -> anyhow::Result<()> {
              round went to {} substitutes by SMS:",
             report.orders, report.offers
         );
-        if config.sms.provider == "console" {
-            let console = crate::transport::Console::default();
-            passa
-                .dispatch_sms(
-                    &console,
-                    &crate::worker::owner(),
-                    crate::worker::LEASE,
-                    1_000,
-                    now(),
-                )
-                .await?;
-        }
+        send_console_outbox(&passa, &config, now()).await?;
     }
     let data_dir = paths.data_dir.display();
     let key_file = paths.key_file.display();

@@ -20,7 +20,7 @@ rm -f "$out"
 median=$(printf '%s\n' "${runs[@]}" | sort -k4 -n | sed -n 2p)
 p50=$(echo "$median" | awk '{print $3}')
 p99=$(echo "$median" | awk '{print $4}')
-all=$(printf '%s\n' "${runs[@]}" | awk '{printf "%s/%s ms; ", $3, $4}')
+all=$(printf '%s\n' "${runs[@]}" | awk '{printf "%s%s/%s ms", (NR > 1 ? "; " : ""), $3, $4}')
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 section=$(cat <<MD
 <!-- sms-contention:start -->
@@ -31,7 +31,8 @@ Measured on 2 cores ($cpu), release build, with \`scripts/bench-sms.sh\`: 200 su
 \`passa serve\` on SQLite (the test \`two_hundred_concurrent_yes_replies_book_once_on_sqlite\`;
 exactly one booking, 199 "already filled"). Latency is per request, from connect to the last
 byte of the answer, with the test client on the same machine; the run with the median p99 of
-three (p50/p99 of each: $all).
+three (p50/p99 of each: $all). The replies that book nothing go through the SQLite store's
+group commit (ARCHITECTURE.md, \`crates/store-sql\`).
 
 | measurement | result | target |
 |---|---|---|

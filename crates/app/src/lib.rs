@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
-use passa_domain::{Label, TenantId, UnitId};
+use passa_domain::{Label, OrderId, OrderState, TenantId, UnitId};
 use passa_store::{IdKind, NewTenant, Store, StoreError, StoredKey, TenantRow};
 use passa_vault::{KeyFile, TenantKeyring, WrappedKey};
 
@@ -53,7 +53,17 @@ pub struct Passa {
     /// skips the look-up. A secret rotated by another process stops working here within
     /// [`WEBHOOK_CACHE_SECONDS`].
     webhook_tenants: Mutex<HashMap<Vec<u8>, (TenantId, i64)>>,
+    /// Orders this process saw leave the live states. They never come back (the store moves
+    /// an order only out of open and offering), so a JA to one is answered without asking
+    /// the database.
+    settled_orders: Mutex<HashMap<(TenantId, OrderId), OrderState>>,
+    /// One booking attempt per order at a time in this process: a burst of JA to one shift
+    /// waits here for the first one's outcome instead of queueing each for the database.
+    booking_turns: Mutex<HashMap<(TenantId, OrderId), BookingTurn>>,
 }
+
+/// A lock that one booking attempt for an order holds.
+type BookingTurn = Arc<tokio::sync::Mutex<()>>;
 
 /// How long a looked-up webhook secret is trusted without asking the database again.
 pub const WEBHOOK_CACHE_SECONDS: i64 = 30;
@@ -101,6 +111,8 @@ impl Passa {
             id_blocks: Mutex::new(HashMap::new()),
             unit_names: Mutex::new(HashMap::new()),
             webhook_tenants: Mutex::new(HashMap::new()),
+            settled_orders: Mutex::new(HashMap::new()),
+            booking_turns: Mutex::new(HashMap::new()),
         })
     }
 

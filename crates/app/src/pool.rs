@@ -1184,6 +1184,31 @@ impl Passa {
         }
     }
 
+    /// The lock that puts this process's booking attempts for one order in line.
+    fn booking_turn(&self, key: (TenantId, OrderId)) -> crate::BookingTurn {
+        let Ok(mut turns) = self.booking_turns.lock() else {
+            return Arc::default();
+        };
+        // Orders long settled leave their locks behind; drop the unused ones now and then.
+        if turns.len() > 1_024 {
+            turns.retain(|_, t| Arc::strong_count(t) > 1);
+        }
+        turns.entry(key).or_default().clone()
+    }
+
+    /// Remembers that an order left the live states, and frees its booking lock.
+    fn settle(&self, key: (TenantId, OrderId), state: OrderState) {
+        if let Ok(mut settled) = self.settled_orders.lock() {
+            if settled.len() > 10_000 {
+                settled.clear();
+            }
+            settled.insert(key, state);
+        }
+        if let Ok(mut turns) = self.booking_turns.lock() {
+            turns.remove(&key);
+        }
+    }
+
     /// The first valid JA books; the database decides who was first.
     #[allow(clippy::too_many_arguments)]
     async fn accept(
@@ -1205,47 +1230,65 @@ impl Passa {
             offer: Some(offer.id),
             not_before: now,
         };
-        let booked_sms = self
-            .seal_sms(ring, &[reply(Texts::booked(text), "booked")], now)
-            .await?;
-        let inbound = self
-            .seal_inbound(ring, sms, InboundOutcome::Booked, now)
-            .await?;
-        let booking = BookingRecord {
-            id: BookingId::new(self.ids(IdKind::Booking, 1).await?),
-            order: o.id,
-            person: offer.person,
-            start_s: o.start_s,
-            end_s: o.end_s,
-            via: BookedVia::Offer,
-            created_at: stamp(now),
+        let key = (tenant, o.id);
+        let turn = self.booking_turn(key);
+        let my_turn = turn.lock().await;
+        let settled = self
+            .settled_orders
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&key).copied());
+        let outcome = match settled {
+            Some(state) => BookingOutcome::NotLive(state),
+            None => {
+                let booked_sms = self
+                    .seal_sms(ring, &[reply(Texts::booked(text), "booked")], now)
+                    .await?;
+                let inbound = self
+                    .seal_inbound(ring, sms, InboundOutcome::Booked, now)
+                    .await?;
+                let booking = BookingRecord {
+                    id: BookingId::new(self.ids(IdKind::Booking, 1).await?),
+                    order: o.id,
+                    person: offer.person,
+                    start_s: o.start_s,
+                    end_s: o.end_s,
+                    via: BookedVia::Offer,
+                    created_at: stamp(now),
+                };
+                let rules = Arc::new(settings.rules());
+                let check = |work: &[WorkSpan]| rule_check(&rules, o, work);
+                self.store
+                    .book(
+                        tenant,
+                        &BookingRequest {
+                            booking,
+                            offer: Some(offer.id),
+                            inbound: Some(inbound),
+                            sms: booked_sms,
+                            audit: audit(
+                                now,
+                                "sms",
+                                "pool.book",
+                                format!(
+                                    "order {} person {} offer {}",
+                                    o.id.get(),
+                                    offer.person.get(),
+                                    offer.id.get()
+                                ),
+                            ),
+                        },
+                        &check,
+                    )
+                    .await?
+            }
         };
-        let rules = Arc::new(settings.rules());
-        let check = |work: &[WorkSpan]| rule_check(&rules, o, work);
-        let outcome = self
-            .store
-            .book(
-                tenant,
-                &BookingRequest {
-                    booking,
-                    offer: Some(offer.id),
-                    inbound: Some(inbound),
-                    sms: booked_sms,
-                    audit: audit(
-                        now,
-                        "sms",
-                        "pool.book",
-                        format!(
-                            "order {} person {} offer {}",
-                            o.id.get(),
-                            offer.person.get(),
-                            offer.id.get()
-                        ),
-                    ),
-                },
-                &check,
-            )
-            .await?;
+        match outcome {
+            BookingOutcome::Booked => self.settle(key, OrderState::Booked),
+            BookingOutcome::NotLive(state) => self.settle(key, state),
+            _ => {}
+        }
+        drop(my_turn);
         let answered = |state| OfferAnswer {
             offer: offer.id,
             state,

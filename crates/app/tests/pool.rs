@@ -18,7 +18,7 @@ use passa_domain::{
     OfferState, OrderId, OrderReason, OrderState, PersonKind, PhoneNumber, SmsId, TenantId,
     WeeklyMinutes,
 };
-use passa_store::{BookingOutcome, DeliveryStatus, DumpValue};
+use passa_store::{AuditRecord, BookingOutcome, DeliveryStatus, DumpValue};
 
 /// Keeps what it was asked to send.
 #[derive(Default)]
@@ -522,36 +522,95 @@ async fn of_many_concurrent_yes_replies_exactly_one_books() -> TestResult {
         assert_eq!(offers.len(), n);
         let passa = Arc::new(passa);
         let mut tasks = Vec::new();
-        for (i, (to, body)) in offers.into_iter().enumerate() {
-            let passa = passa.clone();
-            let settings = settings.clone();
-            tasks.push(tokio::spawn(async move {
-                let sms = IncomingSms {
-                    provider: "test".into(),
-                    provider_id: format!("c-{i}"),
-                    from: PhoneNumber::parse(&to).map_err(|e| e.to_string())?,
-                    text: format!("JA {}", code_in(&body).unwrap_or_default()),
-                    received: now(),
-                };
-                passa
-                    .receive_sms(tenant, &sms, &settings, now())
-                    .await
-                    .map_err(|e| e.to_string())
-            }));
+        // Every reply arrives twice at once, as a provider's retry racing the original.
+        for copy in 0..2 {
+            for (i, (to, body)) in offers.iter().enumerate() {
+                let passa = passa.clone();
+                let settings = settings.clone();
+                let (to, body) = (to.clone(), body.clone());
+                tasks.push(tokio::spawn(async move {
+                    let sms = IncomingSms {
+                        provider: "test".into(),
+                        provider_id: format!("c-{i}"),
+                        from: PhoneNumber::parse(&to).map_err(|e| e.to_string())?,
+                        text: format!("JA {}", code_in(&body).unwrap_or_default()),
+                        received: now(),
+                    };
+                    passa
+                        .receive_sms(tenant, &sms, &settings, now())
+                        .await
+                        .map(|o| (copy, o))
+                        .map_err(|e| e.to_string())
+                }));
+            }
         }
         let mut outcomes = Vec::new();
         for t in tasks {
-            outcomes.push(t.await??);
+            outcomes.push(t.await??.1);
         }
-        let booked = outcomes
+        let count = |want: InboundOutcome| outcomes.iter().filter(|o| **o == want).count();
+        assert_eq!(
+            (
+                count(InboundOutcome::Booked),
+                count(InboundOutcome::AlreadyFilled),
+                count(InboundOutcome::Duplicate)
+            ),
+            (1, n - 1, n),
+            "{outcomes:?}"
+        );
+        // What was stored: each reply once, one answer SMS each, the offers' new states,
+        // no data key left over from a retry, and an unbroken audit chain.
+        assert_eq!(passa.order(tenant, o).await?.state, OrderState::Booked);
+        let states: Vec<OfferState> = passa
+            .store()
+            .offers(tenant, o)
+            .await?
             .iter()
-            .filter(|o| **o == InboundOutcome::Booked)
-            .count();
-        let filled = outcomes
+            .map(|f| f.state)
+            .collect();
+        let with = |s: OfferState| states.iter().filter(|x| **x == s).count();
+        assert_eq!(
+            (with(OfferState::Accepted), with(OfferState::Filled)),
+            (1, n - 1),
+            "{states:?}"
+        );
+        let dump = passa.store().dump().await?;
+        let rows = |name: &str| {
+            dump.tables
+                .iter()
+                .find(|t| t.name == name)
+                .map(|t| t.rows.len())
+                .unwrap_or(0)
+        };
+        assert_eq!(rows("sms_inbox"), n);
+        // The offers, then one answer to each reply.
+        assert_eq!(rows("sms_outbox"), 2 * n);
+        let keys_in_use: usize = ["people", "orders", "sms_inbox", "sms_outbox"]
             .iter()
-            .filter(|o| **o == InboundOutcome::AlreadyFilled)
+            .map(|name| {
+                dump.tables
+                    .iter()
+                    .find(|t| t.name == *name)
+                    .and_then(|t| {
+                        let col = t.columns.iter().position(|c| c == "data_key_id")?;
+                        Some(
+                            t.rows
+                                .iter()
+                                .filter(|r| !matches!(r.get(col), Some(DumpValue::Null) | None))
+                                .count(),
+                        )
+                    })
+                    .unwrap_or(0)
+            })
+            .sum();
+        assert_eq!(rows("data_keys"), keys_in_use);
+        let log = passa.store().audit_log(tenant).await?;
+        assert_eq!(AuditRecord::verify_chain(&log), Ok(()));
+        let answered = log
+            .iter()
+            .filter(|r| r.entry.action == "pool.answer")
             .count();
-        assert_eq!((booked, filled), (1, n - 1), "{outcomes:?}");
+        assert_eq!(answered, n - 1);
     }
     Ok(())
 }

@@ -63,6 +63,18 @@ macro_rules! impl_store {
             tenant: TenantId,
             entry: &AuditEntry,
         ) -> Result<(), StoreError> {
+            append_audits(tx, tenant, &[entry]).await
+        }
+
+        /// Appends `entries` in order to the tenant's chain.
+        async fn append_audits(
+            tx: &mut sqlx::Transaction<'_, Db>,
+            tenant: TenantId,
+            entries: &[&AuditEntry],
+        ) -> Result<(), StoreError> {
+            if entries.is_empty() {
+                return Ok(());
+            }
             // The chain is one line per tenant: appenders take the tenant's row lock (a no-op
             // update) so two transactions never read the same last entry. SQLite writers are
             // serial anyway. Appends come last in a transaction, so this lock is taken last.
@@ -78,30 +90,35 @@ macro_rules! impl_store {
             .fetch_optional(&mut **tx)
             .await
             .map_err(map_err)?;
-            let (seq, prev) = match last {
+            let (mut seq, mut prev) = match last {
                 Some(row) => (
                     row.try_get::<i64, _>(0).map_err(map_err)? + 1,
                     from_bin(row.try_get::<Bin, _>(1).map_err(map_err)?)?,
                 ),
                 None => (1, Vec::new()),
             };
-            let hash = entry.chain_hash(&prev, seq);
-            sqlx::query(
-                "INSERT INTO audit_log (tenant_id, seq, at, actor, action, detail, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            let mut rows = Vec::with_capacity(entries.len());
+            for entry in entries {
+                let hash = entry.chain_hash(&prev, seq);
+                rows.push((seq, *entry, std::mem::replace(&mut prev, hash.clone()), hash));
+                seq += 1;
+            }
+            insert_rows(
+                tx,
+                "INSERT INTO audit_log (tenant_id, seq, at, actor, action, detail, prev_hash, hash) ",
+                &rows,
+                |b, (seq, entry, prev, hash)| {
+                    b.push_bind(tenant.get())
+                        .push_bind(*seq)
+                        .push_bind(entry.at.clone())
+                        .push_bind(entry.actor.clone())
+                        .push_bind(entry.action.clone())
+                        .push_bind(entry.detail.clone())
+                        .push_bind(to_bin(prev))
+                        .push_bind(to_bin(hash));
+                },
             )
-            .bind(tenant.get())
-            .bind(seq)
-            .bind(&entry.at)
-            .bind(&entry.actor)
-            .bind(&entry.action)
-            .bind(&entry.detail)
-            .bind(to_bin(&prev))
-            .bind(to_bin(&hash))
-            .execute(&mut **tx)
             .await
-            .map_err(map_err)?;
-            Ok(())
         }
 
         impl $store {

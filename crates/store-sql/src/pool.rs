@@ -17,7 +17,10 @@ macro_rules! impl_pool_store {
             };
             use sqlx::Row;
 
-            use super::{Bin, Db, append_audit, begin_snapshot, begin_write, from_bin, to_bin};
+            use super::{
+                Bin, CHUNK, Db, append_audit, append_audits, begin_snapshot, begin_write, from_bin, insert_rows,
+                to_bin,
+            };
             use crate::map_err;
 
             type Tx = sqlx::Transaction<'static, Db>;
@@ -32,71 +35,100 @@ macro_rules! impl_pool_store {
                 id: DataKeyId,
                 key: &StoredKey,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO data_keys (id, tenant_id, tenant_key_version, ciphertext) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(id.get())
-                .bind(tenant.get())
-                .bind(i64::from(key.wrapped_by))
-                .bind(to_bin(&key.ciphertext))
-                .execute(&mut **tx)
-                .await
-                .map_err(map_err)?;
-                Ok(())
+                insert_data_keys(tx, &[(tenant, id, key)]).await
             }
 
             async fn insert_sms(tx: &mut Tx, tenant: TenantId, sms: &[NewSms]) -> Result<(), StoreError> {
-                for m in sms {
-                    insert_data_key(tx, tenant, m.data_key_id, &m.data_key).await?;
-                    sqlx::query(
-                        "INSERT INTO sms_outbox (id, tenant_id, data_key_id, recipient, body, kind, order_id, offer_id, \
-                         encoding, parts, state, attempts, not_before_s, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $12)",
-                    )
-                    .bind(m.id.get())
-                    .bind(tenant.get())
-                    .bind(m.data_key_id.get())
-                    .bind(to_bin(&m.recipient))
-                    .bind(to_bin(&m.body))
-                    .bind(m.kind)
-                    .bind(m.order.map(OrderId::get))
-                    .bind(m.offer.map(OfferId::get))
-                    .bind(m.encoding)
-                    .bind(i64::from(m.parts))
-                    .bind(m.not_before_s)
-                    .bind(&m.created_at)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_err)?;
-                }
-                Ok(())
+                let rows: Vec<(TenantId, &NewSms)> = sms.iter().map(|m| (tenant, m)).collect();
+                insert_outbox(tx, &rows).await
+            }
+
+            /// Queues messages in the outbox, each with its data key, in multi-row statements.
+            async fn insert_outbox(tx: &mut Tx, rows: &[(TenantId, &NewSms)]) -> Result<(), StoreError> {
+                let keys: Vec<(TenantId, DataKeyId, &StoredKey)> =
+                    rows.iter().map(|(t, m)| (*t, m.data_key_id, &m.data_key)).collect();
+                insert_data_keys(tx, &keys).await?;
+                insert_rows(
+                    tx,
+                    "INSERT INTO sms_outbox (id, tenant_id, data_key_id, recipient, body, kind, order_id, offer_id, \
+                     encoding, parts, state, attempts, not_before_s, created_at) ",
+                    rows,
+                    |b, (t, m)| {
+                        b.push_bind(m.id.get())
+                            .push_bind(t.get())
+                            .push_bind(m.data_key_id.get())
+                            .push_bind(to_bin(&m.recipient))
+                            .push_bind(to_bin(&m.body))
+                            .push_bind(m.kind)
+                            .push_bind(m.order.map(OrderId::get))
+                            .push_bind(m.offer.map(OfferId::get))
+                            .push_bind(m.encoding)
+                            .push_bind(i64::from(m.parts))
+                            .push_bind("pending")
+                            .push_bind(0_i64)
+                            .push_bind(m.not_before_s)
+                            .push_bind(m.created_at.clone());
+                    },
+                )
+                .await
+            }
+
+            async fn insert_data_keys(
+                tx: &mut Tx,
+                keys: &[(TenantId, DataKeyId, &StoredKey)],
+            ) -> Result<(), StoreError> {
+                insert_rows(
+                    tx,
+                    "INSERT INTO data_keys (id, tenant_id, tenant_key_version, ciphertext) ",
+                    keys,
+                    |b, (t, id, key)| {
+                        b.push_bind(id.get())
+                            .push_bind(t.get())
+                            .push_bind(i64::from(key.wrapped_by))
+                            .push_bind(to_bin(&key.ciphertext));
+                    },
+                )
+                .await
             }
 
             /// Stores an inbound SMS; `false` if the provider's id was already there. A
             /// concurrent copy waits for the first to commit and then finds it there.
             async fn insert_inbound(tx: &mut Tx, tenant: TenantId, m: &InboundSms) -> Result<bool, StoreError> {
                 insert_data_key(tx, tenant, m.data_key_id, &m.data_key).await?;
-                let inserted = sqlx::query(
-                    "INSERT INTO sms_inbox (id, tenant_id, provider, provider_id, data_key_id, sender, body, \
-                     received_at, received_s, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                     ON CONFLICT (tenant_id, provider, provider_id) DO NOTHING",
-                )
-                .bind(m.id.get())
-                .bind(tenant.get())
-                .bind(&m.provider)
-                .bind(&m.provider_id)
-                .bind(m.data_key_id.get())
-                .bind(to_bin(&m.sender))
-                .bind(to_bin(&m.body))
-                .bind(&m.received_at)
-                .bind(m.received_s)
-                .bind(&m.outcome)
-                .execute(&mut **tx)
-                .await
-                .map_err(map_err)?
-                .rows_affected();
                 // On `false` the caller drops the transaction, and the data key with it.
-                Ok(inserted == 1)
+                Ok(!insert_inbox(tx, &[(tenant, m)]).await?.is_empty())
+            }
+
+            /// Stores inbound messages (their data keys already written) and returns the ids
+            /// of those stored: a provider id already there is skipped.
+            async fn insert_inbox(tx: &mut Tx, rows: &[(TenantId, &InboundSms)]) -> Result<Vec<i64>, StoreError> {
+                let mut inserted = Vec::with_capacity(rows.len());
+                for chunk in rows.chunks(CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<Db>::new(
+                        "INSERT INTO sms_inbox (id, tenant_id, provider, provider_id, data_key_id, sender, body, \
+                         received_at, received_s, outcome) ",
+                    );
+                    q.push_values(chunk, |mut b, (t, m)| {
+                        b.push_bind(m.id.get())
+                            .push_bind(t.get())
+                            .push_bind(m.provider.clone())
+                            .push_bind(m.provider_id.clone())
+                            .push_bind(m.data_key_id.get())
+                            .push_bind(to_bin(&m.sender))
+                            .push_bind(to_bin(&m.body))
+                            .push_bind(m.received_at.clone())
+                            .push_bind(m.received_s)
+                            .push_bind(m.outcome.clone());
+                    });
+                    q.push(" ON CONFLICT (tenant_id, provider, provider_id) DO NOTHING RETURNING id");
+                    let ids: Vec<i64> = q
+                        .build_query_scalar()
+                        .fetch_all(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
+                    inserted.extend(ids);
+                }
+                Ok(inserted)
             }
 
             const ORDER_COLUMNS: &str = "o.id, o.unit_id, o.competence_id, o.start_at, o.end_at, o.start_s, o.end_s, \
@@ -175,18 +207,135 @@ macro_rules! impl_pool_store {
                 Ok(())
             }
 
-            async fn apply_answers(tx: &mut Tx, tenant: TenantId, answers: &[OfferAnswer]) -> Result<(), StoreError> {
-                for a in answers {
-                    sqlx::query(
-                        "UPDATE offers SET state = $3, answered_at = $4 WHERE tenant_id = $1 AND id = $2",
-                    )
-                    .bind(tenant.get())
-                    .bind(a.offer.get())
-                    .bind(a.state.as_str())
-                    .bind(&a.answered_at)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_err)?;
+            /// An inbound SMS that booked nothing, with its effects: what
+            /// `PoolStore::record_inbound` stores.
+            #[derive(Debug)]
+            pub(crate) struct InboundJob {
+                pub(crate) tenant: TenantId,
+                pub(crate) inbound: InboundSms,
+                pub(crate) answers: Vec<OfferAnswer>,
+                pub(crate) contact: Option<ContactUpdate>,
+                pub(crate) sms: Vec<NewSms>,
+                pub(crate) audit: Option<AuditEntry>,
+            }
+
+            /// Stores inbound messages with their effects in one transaction, in a fixed
+            /// number of statements however many there are: a burst of replies to one
+            /// offer round commits together. Per job `false` when the provider's id was
+            /// already stored (a retry): that job changes nothing.
+            pub(crate) async fn record_inbound_batch(
+                writer: &sqlx::Pool<Db>,
+                jobs: &[InboundJob],
+            ) -> Result<Vec<bool>, StoreError> {
+                let mut tx = begin_write(writer).await?;
+                let keys: Vec<(TenantId, DataKeyId, &StoredKey)> = jobs
+                    .iter()
+                    .map(|j| (j.tenant, j.inbound.data_key_id, &j.inbound.data_key))
+                    .collect();
+                insert_data_keys(&mut tx, &keys).await?;
+                let rows: Vec<(TenantId, &InboundSms)> =
+                    jobs.iter().map(|j| (j.tenant, &j.inbound)).collect();
+                let inserted = insert_inbox(&mut tx, &rows).await?;
+                let stored: Vec<bool> = jobs
+                    .iter()
+                    .map(|j| inserted.contains(&j.inbound.id.get()))
+                    .collect();
+                let kept: Vec<&InboundJob> = jobs
+                    .iter()
+                    .zip(&stored)
+                    .filter_map(|(j, s)| s.then_some(j))
+                    .collect();
+                // A retry's data key was written before its message was found stored.
+                for (j, _) in jobs.iter().zip(&stored).filter(|(_, s)| !**s) {
+                    sqlx::query("DELETE FROM data_keys WHERE tenant_id = $1 AND id = $2")
+                        .bind(j.tenant.get())
+                        .bind(j.inbound.data_key_id.get())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                // One answer per offer, the last one, as if the jobs ran one by one.
+                let mut answers: Vec<(TenantId, &OfferAnswer)> = Vec::new();
+                for j in &kept {
+                    for a in &j.answers {
+                        answers.retain(|(t, b)| !(*t == j.tenant && b.offer == a.offer));
+                        answers.push((j.tenant, a));
+                    }
+                }
+                for chunk in answers.chunks(CHUNK) {
+                    let mut q = sqlx::QueryBuilder::<Db>::new(
+                        "WITH v (tenant_id, id, state, answered_at) AS (",
+                    );
+                    q.push_values(chunk, |mut b, (t, a)| {
+                        b.push_bind(t.get())
+                            .push_bind(a.offer.get())
+                            .push_bind(a.state.as_str())
+                            .push_bind(a.answered_at.clone());
+                    });
+                    q.push(
+                        ") UPDATE offers SET state = v.state, answered_at = v.answered_at FROM v \
+                         WHERE offers.tenant_id = v.tenant_id AND offers.id = v.id",
+                    );
+                    q.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                for j in &kept {
+                    if let Some(c) = &j.contact {
+                        apply_contact(&mut tx, j.tenant, c, &j.inbound.received_at).await?;
+                    }
+                }
+                let outbox: Vec<(TenantId, &NewSms)> = kept
+                    .iter()
+                    .flat_map(|j| j.sms.iter().map(|m| (j.tenant, m)))
+                    .collect();
+                insert_outbox(&mut tx, &outbox).await?;
+                let mut tenants: Vec<TenantId> = kept.iter().map(|j| j.tenant).collect();
+                tenants.dedup();
+                tenants.sort_by_key(|t| t.get());
+                tenants.dedup();
+                for t in tenants {
+                    let entries: Vec<&AuditEntry> = kept
+                        .iter()
+                        .filter(|j| j.tenant == t)
+                        .filter_map(|j| j.audit.as_ref())
+                        .collect();
+                    append_audits(&mut tx, t, &entries).await?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(stored)
+            }
+
+            async fn apply_contact(
+                tx: &mut Tx,
+                tenant: TenantId,
+                c: &ContactUpdate,
+                received_at: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO sms_contacts (tenant_id, phone_idx) VALUES ($1, $2) \
+                     ON CONFLICT (tenant_id, phone_idx) DO NOTHING",
+                )
+                .bind(tenant.get())
+                .bind(to_bin(&c.phone_index))
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                if let Some(out) = c.opted_out {
+                    sqlx::query("UPDATE sms_contacts SET opted_out_at = $3 WHERE tenant_id = $1 AND phone_idx = $2")
+                        .bind(tenant.get())
+                        .bind(to_bin(&c.phone_index))
+                        .bind(out.then(|| received_at.to_owned()))
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                if let Some(at) = c.help_sent_s {
+                    sqlx::query("UPDATE sms_contacts SET last_help_s = $3 WHERE tenant_id = $1 AND phone_idx = $2")
+                        .bind(tenant.get())
+                        .bind(to_bin(&c.phone_index))
+                        .bind(at)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
                 }
                 Ok(())
             }
@@ -673,46 +822,15 @@ macro_rules! impl_pool_store {
                     sms: &[NewSms],
                     audit: Option<&AuditEntry>,
                 ) -> Result<bool, StoreError> {
-                    let mut tx = begin_write(&self.writer).await?;
-                    if !insert_inbound(&mut tx, tenant, inbound).await? {
-                        return Ok(false);
-                    }
-                    apply_answers(&mut tx, tenant, answers).await?;
-                    if let Some(c) = contact {
-                        sqlx::query(
-                            "INSERT INTO sms_contacts (tenant_id, phone_idx) VALUES ($1, $2) \
-                             ON CONFLICT (tenant_id, phone_idx) DO NOTHING",
-                        )
-                        .bind(tenant.get())
-                        .bind(to_bin(&c.phone_index))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                        if let Some(out) = c.opted_out {
-                            sqlx::query("UPDATE sms_contacts SET opted_out_at = $3 WHERE tenant_id = $1 AND phone_idx = $2")
-                                .bind(tenant.get())
-                                .bind(to_bin(&c.phone_index))
-                                .bind(out.then(|| inbound.received_at.clone()))
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(map_err)?;
-                        }
-                        if let Some(at) = c.help_sent_s {
-                            sqlx::query("UPDATE sms_contacts SET last_help_s = $3 WHERE tenant_id = $1 AND phone_idx = $2")
-                                .bind(tenant.get())
-                                .bind(to_bin(&c.phone_index))
-                                .bind(at)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(map_err)?;
-                        }
-                    }
-                    insert_sms(&mut tx, tenant, sms).await?;
-                    if let Some(a) = audit {
-                        append_audit(&mut tx, tenant, a).await?;
-                    }
-                    tx.commit().await.map_err(map_err)?;
-                    Ok(true)
+                    self.submit_inbound(InboundJob {
+                        tenant,
+                        inbound: inbound.clone(),
+                        answers: answers.to_vec(),
+                        contact: contact.cloned(),
+                        sms: sms.to_vec(),
+                        audit: audit.cloned(),
+                    })
+                    .await
                 }
 
                 async fn contact(&self, tenant: TenantId, phone_index: &[u8]) -> Result<Contact, StoreError> {

@@ -72,7 +72,16 @@ impl PgStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// PostgreSQL runs concurrent writers side by side: no group commit.
+    async fn submit_inbound(&self, job: InboundJob) -> Result<bool, StoreError> {
+        record_inbound_batch(&self.writer, std::slice::from_ref(&job))
+            .await
+            .map(|s| s.first().copied().unwrap_or(false))
+    }
 }
 
 impl_store!(PgStore, "postgres");
 impl_pool_store!(PgStore);
+
+use pool_impl::{InboundJob, record_inbound_batch};

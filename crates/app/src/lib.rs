@@ -30,7 +30,8 @@ pub use error::AppError;
 pub use people::{CSV_HEADER, ImportReport};
 pub use planning::{PeriodPlan, PlanningOptions};
 pub use pool::{
-    Candidate, InboundOutcome, IncomingSms, NewAvailability, NewOrder, OfferRound, PoolSettings,
+    Candidate, InboundOutcome, IncomingSms, NewAvailability, NewOrder, OfferRound, PoolPolicy,
+    PoolSettings,
 };
 pub use progress::{NoProgress, Progress};
 pub use sms::{DispatchReport, SmsTransport, TransportError};

@@ -17,7 +17,7 @@ use passa_sms::{Keyword, OfferCode, Reply, ShiftText, Texts, parse_reply};
 use passa_store::{
     AuditEntry, AvailabilityRecord, BookedVia, BookingOutcome, BookingRecord, BookingRequest,
     ContactUpdate, IdKind, InboundSms, OfferAnswer, OfferRecord, OrderRecord, PoolStats,
-    SealedNote, SealedPerson, WeeklyAvailabilityRecord, WorkSpan,
+    SealedNote, SealedPerson, Waves, WeeklyAvailabilityRecord, WorkSpan,
 };
 use passa_vault::{FieldRef, IndexPurpose, TenantKeyring};
 use rand::SeedableRng;
@@ -58,6 +58,38 @@ impl Default for PoolSettings {
             max_cancellations: 3,
             fairness_window: Duration::from_secs(28 * 86_400),
         }
+    }
+}
+
+/// Pool settings for every tenant: the instance's, and a tenant's own where it has them
+/// (one municipality may keep quiet hours to 22:00, another to 21:00).
+#[derive(Debug, Clone, Default)]
+pub struct PoolPolicy {
+    defaults: PoolSettings,
+    tenants: HashMap<TenantId, PoolSettings>,
+}
+
+impl PoolPolicy {
+    pub fn new(defaults: PoolSettings) -> Self {
+        Self {
+            defaults,
+            tenants: HashMap::new(),
+        }
+    }
+
+    /// Gives `tenant` settings of its own.
+    pub fn set(&mut self, tenant: TenantId, settings: PoolSettings) {
+        self.tenants.insert(tenant, settings);
+    }
+
+    pub fn for_tenant(&self, tenant: TenantId) -> &PoolSettings {
+        self.tenants.get(&tenant).unwrap_or(&self.defaults)
+    }
+}
+
+impl From<PoolSettings> for PoolPolicy {
+    fn from(defaults: PoolSettings) -> Self {
+        Self::new(defaults)
     }
 }
 
@@ -805,7 +837,11 @@ impl Passa {
                     o.id,
                     &[],
                     &[],
-                    Some(until.as_second()),
+                    &Waves {
+                        size: o.wave_size,
+                        wait_s: o.wave_wait_s,
+                        next_s: Some(until.as_second()),
+                    },
                     &audit(
                         now,
                         actor,
@@ -891,7 +927,11 @@ impl Passa {
                 o.id,
                 &offers,
                 &sms,
-                next,
+                &Waves {
+                    size: o.wave_size,
+                    wait_s: o.wave_wait_s,
+                    next_s: next,
+                },
                 &audit(
                     now,
                     actor,
@@ -932,7 +972,7 @@ impl Passa {
     /// send due waves. Returns (expired, offers sent).
     pub async fn pool_tick(
         &self,
-        settings: &PoolSettings,
+        policy: &PoolPolicy,
         now: Timestamp,
     ) -> Result<(usize, usize), AppError> {
         let (mut expired, mut sent) = (0, 0);
@@ -961,7 +1001,7 @@ impl Passa {
                     .send_wave(
                         tenant,
                         &o,
-                        settings,
+                        policy.for_tenant(tenant),
                         "system",
                         now,
                         now.as_second().unsigned_abs(),

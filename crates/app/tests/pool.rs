@@ -12,7 +12,7 @@ use common::{TestResult, csv, now, passa_with_tenant, stores};
 use jiff::{SignedDuration, Timestamp};
 use passa_app::{
     InboundOutcome, IncomingSms, NewAvailability, NewOrder, NoProgress, OfferRound, Passa,
-    PoolSettings, SmsTransport, TransportError,
+    PoolPolicy, PoolSettings, SmsTransport, TransportError,
 };
 use passa_domain::{
     OfferState, OrderId, OrderReason, OrderState, PersonKind, PhoneNumber, SmsId, TenantId,
@@ -673,6 +673,56 @@ async fn a_delivery_report_through_one_tenants_webhook_never_touches_anothers_me
                 .await?
         );
         assert_eq!(delivered(passa.sms_counts(b).await?), 1);
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn each_tenant_keeps_its_own_quiet_hours() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    for store in stores(dir.path()).await? {
+        let (passa, a) = passa_with_tenant(store).await?;
+        let b = passa.create_tenant("Grannkommun", now()).await?.id;
+        let round = OfferRound {
+            wave_size: 1,
+            wave_wait: Duration::from_secs(30 * 60),
+            seed: 3,
+        };
+        let defaults = PoolSettings::default();
+        let mut orders = Vec::new();
+        for tenant in [a, b] {
+            pool(&passa, tenant, 4).await?;
+            let o = order(&passa, tenant, 0).await?;
+            // 12:06 in Stockholm: outside the default quiet hours, so the first wave goes.
+            passa
+                .start_offers(tenant, o, &round, &defaults, "test", now())
+                .await?;
+            orders.push((tenant, o));
+        }
+        // The neighbour keeps its lunch hour quiet; the next waves fall due at 12:37.
+        let mut policy = PoolPolicy::new(defaults.clone());
+        policy.set(
+            b,
+            PoolSettings {
+                quiet_from: jiff::civil::Time::constant(12, 30, 0, 0),
+                quiet_to: jiff::civil::Time::constant(13, 0, 0, 0),
+                ..defaults.clone()
+            },
+        );
+        let (expired, sent) = passa
+            .pool_tick(&policy, now() + SignedDuration::from_mins(31))
+            .await?;
+        assert_eq!((expired, sent), (0, 1));
+        let offers_a = passa.store().offers(a, orders[0].1).await?.len();
+        let offers_b = passa.store().offers(b, orders[1].1).await?.len();
+        assert_eq!((offers_a, offers_b), (2, 1));
+        // After the neighbour's quiet hour its wave goes too.
+        let (_, sent) = passa
+            .pool_tick(&policy, now() + SignedDuration::from_mins(55))
+            .await?;
+        let offers_a = passa.store().offers(a, orders[0].1).await?.len();
+        let offers_b = passa.store().offers(b, orders[1].1).await?.len();
+        assert_eq!((sent, offers_a, offers_b), (1, 2, 2));
     }
     Ok(())
 }

@@ -8,8 +8,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use jiff::Timestamp;
 use passa_app::{
-    AppError, DEMO_TENANT, DemoOptions, IncomingSms, Passa, PlanningOptions, PoolSettings,
-    SmsTransport,
+    AppError, DEMO_TENANT, DemoOptions, IncomingSms, Passa, PlanningOptions, PoolPolicy,
+    PoolSettings, SmsTransport,
 };
 use passa_domain::WeeklyMinutes;
 use passa_domain::{PhoneNumber, SmsId};
@@ -180,18 +180,39 @@ pub(crate) async fn send_console_outbox(
 }
 
 /// Pool settings from the configuration.
-pub(crate) fn pool_settings(config: &Config) -> anyhow::Result<PoolSettings> {
-    let pool = &config.pool;
+/// The pool settings that hold for the tenant called `tenant`.
+pub(crate) fn pool_settings(config: &Config, tenant: &str) -> anyhow::Result<PoolSettings> {
+    settings_of(&config.pool.for_tenant(tenant), &config.time_zone)
+}
+
+/// Every tenant's pool settings, for the server: a tenant named under `[pool.tenants]`
+/// must exist, so a misspelt name is not silently ignored.
+pub(crate) async fn pool_policy(config: &Config, passa: &Passa) -> anyhow::Result<PoolPolicy> {
+    let mut policy = PoolPolicy::new(settings_of(&config.pool, &config.time_zone)?);
+    if config.pool.tenants.is_empty() {
+        return Ok(policy);
+    }
+    let tenants = passa.tenants().await?;
+    for name in config.pool.tenants.keys() {
+        let tenant = tenants
+            .iter()
+            .find(|t| t.name.as_str() == name)
+            .ok_or_else(|| BadInput(format!("pool.tenants: no tenant is called \"{name}\"")))?;
+        policy.set(tenant.id, pool_settings(config, name)?);
+    }
+    Ok(policy)
+}
+
+fn settings_of(pool: &crate::config::Pool, time_zone: &str) -> anyhow::Result<PoolSettings> {
     let profile = passa_rules::Profile::parse(&pool.profile)
         .ok_or_else(|| BadInput(format!("pool.profile: {} is not AB or ATL", pool.profile)))?;
     let (quiet_from, quiet_to) = parse_quiet_hours(&pool.quiet_hours)?;
     let minutes = |m: u32| std::time::Duration::from_secs(u64::from(m) * 60);
     Ok(PoolSettings {
         profile,
-        time_zone: jiff::tz::TimeZone::get(&config.time_zone).map_err(|_| {
+        time_zone: jiff::tz::TimeZone::get(time_zone).map_err(|_| {
             BadInput(format!(
-                "unknown time zone {} in the configuration",
-                config.time_zone
+                "unknown time zone {time_zone} in the configuration"
             ))
         })?,
         monthly_cap_minutes: (pool.monthly_cap_hours > 0)
@@ -221,7 +242,7 @@ fn parse_quiet_hours(text: &str) -> anyhow::Result<(jiff::civil::Time, jiff::civ
 fn transport(
     config: &Config,
     keys: &KeyFile,
-    passa: Option<Arc<Passa>>,
+    passa: Option<(Arc<Passa>, PoolPolicy)>,
 ) -> anyhow::Result<Option<Arc<dyn SmsTransport>>> {
     let sms = &config.sms;
     let password = || -> anyhow::Result<Secret> {
@@ -262,16 +283,13 @@ fn transport(
             })?)))
         }
         "smpp" => {
-            let Some(passa) = passa else {
+            let Some((passa, pool)) = passa else {
                 return Err(BadInput("SMPP runs inside `passa serve`".into()).into());
             };
             let address = sms.endpoint.clone().ok_or_else(|| {
                 BadInput("no SMPP address configured (--endpoint host:port)".into())
             })?;
-            let events = Arc::new(crate::transport::SmppToPassa {
-                passa,
-                settings: pool_settings(config)?,
-            });
+            let events = Arc::new(crate::transport::SmppToPassa { passa, pool });
             Ok(Some(Arc::new(Smpp::start(
                 SmppConfig {
                     address,
@@ -417,7 +435,12 @@ async fn sms(cli: &Cli, command: &SmsCommand) -> anyhow::Result<()> {
                 received: now(),
             };
             let outcome = passa
-                .receive_sms(tenant.id, &sms, &pool_settings(&config)?, now())
+                .receive_sms(
+                    tenant.id,
+                    &sms,
+                    &pool_settings(&config, tenant.name.as_str())?,
+                    now(),
+                )
                 .await?;
             println!("Handled as {}.", outcome.as_str());
             send_console_outbox(&passa, &config, now()).await
@@ -893,7 +916,7 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let listener = listen(bind).with_context(|| format!("listening on {bind}"))?;
     let address = listener.local_addr().unwrap_or(bind);
-    let settings = pool_settings(config)?;
+    let pool = pool_policy(config, &passa).await?;
     let allow = config
         .sms
         .webhook_allow
@@ -905,11 +928,11 @@ async fn serve(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let store = passa.store().clone();
-    if let Some(transport) = transport(config, keys, Some(passa.clone()))? {
+    if let Some(transport) = transport(config, keys, Some((passa.clone(), pool.clone())))? {
         crate::worker::spawn(
             passa.clone(),
             transport,
-            settings.clone(),
+            pool.clone(),
             retention(config),
             std::time::Duration::from_secs(config.sms.lease_seconds.max(1)),
             config.sms.window.max(1),
@@ -917,7 +940,7 @@ async fn serve(
     }
     let hooks = Hooks {
         passa,
-        settings,
+        pool,
         allow,
         clock: Arc::new(now),
     };
@@ -963,25 +986,56 @@ mod tests {
 
     #[test]
     fn pool_settings_come_from_the_configuration() -> anyhow::Result<()> {
-        let defaults = pool_settings(&config("")?)?;
+        let defaults = pool_settings(&config("")?, "Kommun")?;
         assert_eq!(defaults.monthly_cap_minutes, Some(165 * 60));
         assert_eq!(
             defaults.quiet_from,
             jiff::civil::Time::constant(21, 0, 0, 0)
         );
         assert_eq!(defaults.quiet_to, jiff::civil::Time::constant(7, 0, 0, 0));
-        let local = pool_settings(&config(
-            "[pool]\nprofile = \"ATL\"\nmonthly_cap_hours = 0\nquiet_hours = \"22:30-06:00\"\nfairness_days = 14\n",
-        )?)?;
+        let local = pool_settings(
+            &config(
+                "[pool]\nprofile = \"ATL\"\nmonthly_cap_hours = 0\nquiet_hours = \"22:30-06:00\"\nfairness_days = 14\n",
+            )?,
+            "Kommun",
+        )?;
         assert_eq!(local.profile, passa_rules::Profile::Atl);
         assert_eq!(local.monthly_cap_minutes, None);
         assert_eq!(local.quiet_from, jiff::civil::Time::constant(22, 30, 0, 0));
         assert_eq!(local.fairness_window.as_secs(), 14 * 86_400);
-        let none = pool_settings(&config("[pool]\nquiet_hours = \"\"\n")?)?;
+        let none = pool_settings(&config("[pool]\nquiet_hours = \"\"\n")?, "Kommun")?;
         assert_eq!(none.quiet_from, none.quiet_to);
-        assert!(pool_settings(&config("[pool]\nprofile = \"HÖK\"\n")?).is_err());
-        assert!(pool_settings(&config("[pool]\nquiet_hours = \"late\"\n")?).is_err());
+        assert!(pool_settings(&config("[pool]\nprofile = \"HÖK\"\n")?, "Kommun").is_err());
+        assert!(pool_settings(&config("[pool]\nquiet_hours = \"late\"\n")?, "Kommun").is_err());
         assert!(config("[pool]\nquiet_hour = \"21:00-07:00\"\n").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_tenant_can_have_pool_settings_of_its_own() -> anyhow::Result<()> {
+        let c = config(
+            "[pool]\nquiet_hours = \"21:00-07:00\"\nwave_size = 5\n\
+             [pool.tenants.\"Nacka kommun\"]\nquiet_hours = \"22:00-06:30\"\nmonthly_cap_hours = 0\n",
+        )?;
+        let nacka = pool_settings(&c, "Nacka kommun")?;
+        assert_eq!(nacka.quiet_from, jiff::civil::Time::constant(22, 0, 0, 0));
+        assert_eq!(nacka.quiet_to, jiff::civil::Time::constant(6, 30, 0, 0));
+        assert_eq!(nacka.monthly_cap_minutes, None);
+        // What the tenant leaves out comes from [pool].
+        assert_eq!(nacka.max_declines, 5);
+        assert_eq!(c.pool.for_tenant("Nacka kommun").wave_size, 5);
+        let other = pool_settings(&c, "Värmdö kommun")?;
+        assert_eq!(other.quiet_from, jiff::civil::Time::constant(21, 0, 0, 0));
+        assert_eq!(other.monthly_cap_minutes, Some(165 * 60));
+        // A typo in a tenant's section is refused like one in [pool].
+        assert!(config("[pool.tenants.\"Nacka kommun\"]\nquiet_hour = \"22:00-06:00\"\n").is_err());
+        assert!(
+            pool_settings(
+                &config("[pool.tenants.\"Nacka kommun\"]\nprofile = \"HÖK\"\n")?,
+                "Nacka kommun"
+            )
+            .is_err()
+        );
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! Where things live: default paths and the data directory's configuration file.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,54 @@ pub struct Pool {
     pub wave_size: u32,
     #[serde(default = "default_wave_wait")]
     pub wave_wait_minutes: u32,
+    /// A tenant's own settings, by tenant name (`[pool.tenants."Nacka kommun"]`); what a
+    /// tenant leaves out comes from the lines above.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tenants: BTreeMap<String, PoolOverride>,
+}
+
+/// One tenant's pool settings where they differ from the instance's.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolOverride {
+    pub profile: Option<String>,
+    pub monthly_cap_hours: Option<u32>,
+    pub quiet_hours: Option<String>,
+    pub max_declines: Option<u32>,
+    pub max_cancellations: Option<u32>,
+    pub fairness_days: Option<u32>,
+    pub help_interval_minutes: Option<u32>,
+    pub wave_size: Option<u32>,
+    pub wave_wait_minutes: Option<u32>,
+}
+
+impl Pool {
+    /// The settings that hold for the tenant called `name`.
+    pub fn for_tenant(&self, name: &str) -> Pool {
+        let Some(o) = self.tenants.get(name) else {
+            return Pool {
+                tenants: BTreeMap::new(),
+                ..self.clone()
+            };
+        };
+        Pool {
+            profile: o.profile.clone().unwrap_or_else(|| self.profile.clone()),
+            monthly_cap_hours: o.monthly_cap_hours.unwrap_or(self.monthly_cap_hours),
+            quiet_hours: o
+                .quiet_hours
+                .clone()
+                .unwrap_or_else(|| self.quiet_hours.clone()),
+            max_declines: o.max_declines.unwrap_or(self.max_declines),
+            max_cancellations: o.max_cancellations.unwrap_or(self.max_cancellations),
+            fairness_days: o.fairness_days.unwrap_or(self.fairness_days),
+            help_interval_minutes: o
+                .help_interval_minutes
+                .unwrap_or(self.help_interval_minutes),
+            wave_size: o.wave_size.unwrap_or(self.wave_size),
+            wave_wait_minutes: o.wave_wait_minutes.unwrap_or(self.wave_wait_minutes),
+            tenants: BTreeMap::new(),
+        }
+    }
 }
 
 impl Default for Pool {
@@ -71,6 +120,7 @@ impl Default for Pool {
             help_interval_minutes: default_help_minutes(),
             wave_size: default_wave_size(),
             wave_wait_minutes: default_wave_wait(),
+            tenants: BTreeMap::new(),
         }
     }
 }

@@ -16,7 +16,7 @@ use passa_store::BookingOutcome;
 use crate::args::{AvailableArgs, Cli, OfferArgs, OrderArgs, PoolCommand};
 use crate::check::Lang;
 use crate::commands::{now, open, pool_settings, send_console_outbox};
-use crate::config::Config;
+use crate::config::{Config, Pool};
 use crate::{BadInput, Exit};
 
 /// Who the audit log names for what is done here.
@@ -24,8 +24,10 @@ const ACTOR: &str = "cli";
 
 pub async fn run(cli: &Cli, command: &PoolCommand) -> anyhow::Result<()> {
     let (passa, config, _) = open(cli).await?;
-    let tenant = passa.tenant(cli.tenant.as_deref()).await?.id;
-    let settings = pool_settings(&config)?;
+    let tenant = passa.tenant(cli.tenant.as_deref()).await?;
+    let settings = pool_settings(&config, tenant.name.as_str())?;
+    let local = config.pool.for_tenant(tenant.name.as_str());
+    let tenant = tenant.id;
     let now = now();
     match command {
         PoolCommand::Available(args) => available(&passa, tenant, args, &settings, now).await,
@@ -79,7 +81,9 @@ pub async fn run(cli: &Cli, command: &PoolCommand) -> anyhow::Result<()> {
                 BookingOutcome::Duplicate => Ok(()),
             }
         }
-        PoolCommand::Offer(args) => offer(&passa, tenant, args, &config, &settings, now).await,
+        PoolCommand::Offer(args) => {
+            offer(&passa, tenant, args, &config, &local, &settings, now).await
+        }
         PoolCommand::Stop { order } => {
             if passa
                 .stop_order(tenant, OrderId::new(*order), ACTOR, now)
@@ -329,14 +333,15 @@ async fn offer(
     tenant: TenantId,
     args: &OfferArgs,
     config: &Config,
+    local: &Pool,
     settings: &PoolSettings,
     now: Timestamp,
 ) -> anyhow::Result<()> {
     let mut seed = [0u8; 8];
     getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for codes: {e}"))?;
-    let wave_wait = args.wave_wait.unwrap_or(config.pool.wave_wait_minutes);
+    let wave_wait = args.wave_wait.unwrap_or(local.wave_wait_minutes);
     let round = OfferRound {
-        wave_size: args.wave_size.unwrap_or(config.pool.wave_size).max(1),
+        wave_size: args.wave_size.unwrap_or(local.wave_size).max(1),
         wave_wait: Duration::from_secs(u64::from(wave_wait) * 60),
         seed: u64::from_le_bytes(seed),
     };

@@ -49,7 +49,7 @@ impl SmsTransport for Console {
 /// receipts to the outbox.
 pub struct SmppToPassa {
     pub passa: std::sync::Arc<passa_app::Passa>,
-    pub settings: passa_app::PoolSettings,
+    pub pool: passa_app::PoolPolicy,
 }
 
 #[async_trait]
@@ -73,7 +73,7 @@ impl passa_gateway::SmppEvents for SmppToPassa {
         };
         match self
             .passa
-            .receive_sms(tenant, &sms, &self.settings, now)
+            .receive_sms(tenant, &sms, self.pool.for_tenant(tenant), now)
             .await
         {
             Ok(outcome) => tracing::info!(outcome = outcome.as_str(), "inbound SMS handled"),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use passa_app::{Passa, PoolSettings, SmsTransport};
+use passa_app::{Passa, PoolPolicy, SmsTransport};
 
 use crate::commands::now;
 
@@ -29,7 +29,7 @@ pub fn owner() -> String {
 pub fn spawn(
     passa: Arc<Passa>,
     transport: Arc<dyn SmsTransport>,
-    settings: PoolSettings,
+    pool: PoolPolicy,
     retention: Duration,
     lease: Duration,
     window: usize,
@@ -54,7 +54,7 @@ pub fn spawn(
     let p = passa.clone();
     tokio::spawn(async move {
         loop {
-            if let Err(e) = p.pool_tick(&settings, now()).await {
+            if let Err(e) = p.pool_tick(&pool, now()).await {
                 tracing::error!(error = %e, "pool tick failed");
             }
             tokio::time::sleep(Duration::from_secs(10)).await;

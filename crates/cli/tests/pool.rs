@@ -236,3 +236,50 @@ fn bad_pool_input_exits_2_with_a_clear_message() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn a_tenants_own_pool_settings_apply_and_a_misspelt_tenant_is_refused() -> TestResult {
+    let env = Env::new()?;
+    setup(&env)?;
+    let day = ahead()?;
+    let config_file = env.data_dir().join("passa.toml");
+    let config = std::fs::read_to_string(&config_file)?;
+    // No quiet hours and waves of one for this tenant; the instance keeps its defaults.
+    std::fs::write(
+        &config_file,
+        format!(
+            "{config}\n[pool.tenants.\"Kommun\"]\nquiet_hours = \"\"\nwave_size = 1\nwave_wait_minutes = 10\n"
+        ),
+    )?;
+    let order = order_number(&ok(env.passa(&[
+        "pool",
+        "order",
+        "--unit",
+        "Ekbacken",
+        "--start",
+        &format!("{day} 07:00"),
+        "--end",
+        "16:00",
+        "--break-minutes",
+        "30",
+    ]))?)?;
+    // Not urgent, yet never held back whatever the hour: the tenant has no quiet hours.
+    let offered = ok(env.passa(&["pool", "offer", &order]))?;
+    assert!(
+        offered.contains("1 offers sent") && offered.contains("every 10 minutes"),
+        "{offered}"
+    );
+
+    std::fs::write(
+        &config_file,
+        format!("{config}\n[pool.tenants.\"Komun\"]\nquiet_hours = \"\"\n"),
+    )?;
+    let serve = env.passa(&["serve", "--bind", "127.0.0.1:0"])?;
+    assert_eq!(serve.status.code(), Some(2), "{}", stderr(&serve));
+    assert!(
+        stderr(&serve).contains("no tenant is called \"Komun\""),
+        "{}",
+        stderr(&serve)
+    );
+    Ok(())
+}

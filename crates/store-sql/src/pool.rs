@@ -12,7 +12,7 @@ macro_rules! impl_pool_store {
             use passa_store::{
                 AuditEntry, AvailabilityRecord, BookedVia, BookingCheck, BookingOutcome,
                 BookingRequest, ClaimedSms, Contact, ContactUpdate, DeliveryStatus, InboundSms,
-                NewSms, OfferAnswer, OfferRecord, OrderRecord, PoolStats, PoolStore, SealedNote,
+                NewSms, OfferAnswer, OfferRecord, OrderRecord, PoolStats, PoolStore, SealedNote, Waves,
                 StoreError, StoredKey, WeeklyAvailabilityRecord, WorkSpan,
             };
             use sqlx::Row;
@@ -669,17 +669,24 @@ macro_rules! impl_pool_store {
                     order: OrderId,
                     offers: &[OfferRecord],
                     sms: &[NewSms],
-                    next_wave_s: Option<i64>,
+                    waves: &Waves,
                     audit: &AuditEntry,
                 ) -> Result<(), StoreError> {
                     let mut tx = begin_write(&self.writer).await?;
+                    // The round's size and wait are kept, so the waves the server sends later
+                    // are like the first; a wave that offered nobody (deferred for quiet
+                    // hours, or nobody new) does not count.
                     let moved = sqlx::query(
-                        "UPDATE orders SET state = 'offering', waves_sent = waves_sent + 1, next_wave_s = $3 \
+                        "UPDATE orders SET state = 'offering', waves_sent = waves_sent + $3, next_wave_s = $4, \
+                         wave_size = $5, wave_wait_s = $6 \
                          WHERE tenant_id = $1 AND id = $2 AND state IN ('open', 'offering')",
                     )
                     .bind(tenant.get())
                     .bind(order.get())
-                    .bind(next_wave_s)
+                    .bind(i64::from(!offers.is_empty()))
+                    .bind(waves.next_s)
+                    .bind(i64::from(waves.size))
+                    .bind(waves.wait_s)
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?

@@ -167,6 +167,15 @@ pub struct OfferAnswer {
     pub answered_at: String,
 }
 
+/// How an order's offer round goes on: offers per wave, seconds between waves, and when the
+/// next wave is due (`None`: none is planned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waves {
+    pub size: u32,
+    pub wait_s: i64,
+    pub next_s: Option<i64>,
+}
+
 /// What a number asked for, by blind index.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ContactUpdate {
@@ -313,7 +322,7 @@ pub trait PoolStore: Send + Sync {
         order: OrderId,
         offers: &[OfferRecord],
         sms: &[NewSms],
-        next_wave_s: Option<i64>,
+        waves: &Waves,
         audit: &AuditEntry,
     ) -> Result<(), StoreError>;
 

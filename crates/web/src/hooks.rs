@@ -14,7 +14,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use passa_app::{IncomingSms, Passa, PoolSettings};
+use passa_app::{IncomingSms, Passa, PoolPolicy};
 use passa_domain::{PhoneNumber, TenantId};
 use passa_store::DeliveryStatus;
 use serde::Deserialize;
@@ -73,7 +73,8 @@ impl IpRange {
 #[derive(Clone)]
 pub struct Hooks {
     pub passa: Arc<Passa>,
-    pub settings: PoolSettings,
+    /// Each tenant's pool settings.
+    pub pool: PoolPolicy,
     /// Empty: any source address.
     pub allow: Vec<IpRange>,
     pub clock: Clock,
@@ -167,7 +168,7 @@ pub(crate) async fn inbound(
     };
     match hooks
         .passa
-        .receive_sms(tenant, &sms, &hooks.settings, now)
+        .receive_sms(tenant, &sms, hooks.pool.for_tenant(tenant), now)
         .await
     {
         Ok(outcome) => {

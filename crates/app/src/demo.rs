@@ -10,16 +10,14 @@ use passa_domain::{
     CompetenceId, OrderReason, PersonId, PersonKind, SchedulePeriodId, ShiftTypeId, TenantId,
     UnitId, WeeklyMinutes, Wish, WishKind,
 };
-use passa_store::{
-    AuditEntry, DemandRecord, IdKind, PlanningBatch, SchedulePeriodRecord, ShiftTypeRecord,
-};
+use passa_store::{DemandRecord, IdKind, PlanningBatch, SchedulePeriodRecord, ShiftTypeRecord};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{RngExt, SeedableRng};
 
 use crate::{
     AppError, ImportReport, NewAvailability, NewOrder, OfferRound, Passa, PeriodPlan,
-    PlanningOptions, PoolSettings, Progress, stamp,
+    PlanningOptions, PoolSettings, Progress, audit,
 };
 
 pub const DEMO_TENANT: &str = "Demo kommun";
@@ -390,12 +388,12 @@ impl Passa {
             shift_types,
             periods,
             demand,
-            audit: Some(AuditEntry {
-                at: stamp(now),
-                actor: "cli".into(),
-                action: "demo.build".into(),
-                detail: format!("period {start} to {period_end}"),
-            }),
+            audit: Some(audit(
+                now,
+                "cli",
+                "demo.build",
+                format!("period {start} to {period_end}"),
+            )),
         };
         let period_ids: Vec<SchedulePeriodId> = plan.periods.iter().map(|p| p.id).collect();
         let shift_type_ids: Vec<(UnitId, ShiftTypeId)> =

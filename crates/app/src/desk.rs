@@ -7,8 +7,7 @@ use jiff::Timestamp;
 use passa_domain::{EmployeeNumber, PersonId, TenantId};
 
 use crate::people::{employee_index, field};
-use crate::pool::audit;
-use crate::{AppError, Passa, wrapped};
+use crate::{AppError, Passa, audit, wrapped};
 
 impl Passa {
     /// The person with this employee number. Numbers are stored sealed; the blind index

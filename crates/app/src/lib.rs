@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use passa_domain::{Label, OrderId, OrderState, TenantId, UnitId};
-use passa_store::{IdKind, NewTenant, Store, StoreError, StoredKey, TenantRow};
+use passa_store::{AuditEntry, IdKind, NewTenant, Store, StoreError, StoredKey, TenantRow};
 use passa_vault::{KeyFile, TenantKeyring, WrappedKey};
 
 pub use backup::{BackupSummary, read_backup, restore_backup, write_backup};
@@ -75,6 +75,16 @@ const ID_BLOCK: u32 = 64;
 /// RFC 3339 UTC with seconds, the one form instants take in the store.
 pub fn stamp(now: Timestamp) -> String {
     now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// An audit log entry: who did what, when; never personal data itself.
+pub(crate) fn audit(now: Timestamp, actor: &str, action: &str, detail: String) -> AuditEntry {
+    AuditEntry {
+        at: stamp(now),
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        detail,
+    }
 }
 
 fn stored(w: WrappedKey) -> StoredKey {

@@ -12,11 +12,11 @@ use passa_domain::{
     CompetenceId, DataKeyId, DomainError, Email, EmployeeNumber, EmploymentPercent, Label,
     PersonId, PersonKind, PersonName, PhoneNumber, TenantId, UnitId, WeeklyMinutes,
 };
-use passa_store::{AuditEntry, IdKind, PeopleBatch, SealedPerson, StoreError};
+use passa_store::{IdKind, PeopleBatch, SealedPerson, StoreError};
 use passa_vault::Zeroizing;
 use passa_vault::{FieldRef, IndexPurpose, TenantKeyring};
 
-use crate::{AppError, Passa, Progress, stamp, stored, wrapped};
+use crate::{AppError, Passa, Progress, audit, stamp, stored, wrapped};
 
 /// The people CSV header, in order.
 pub const CSV_HEADER: [&str; 9] = [
@@ -328,12 +328,12 @@ impl Passa {
                 .collect(),
             people,
             created_at: stamp(now),
-            audit: Some(AuditEntry {
-                at: stamp(now),
-                actor: "cli".into(),
-                action: "people.import".into(),
-                detail: format!("{} people", report.people),
-            }),
+            audit: Some(audit(
+                now,
+                "cli",
+                "people.import",
+                format!("{} people", report.people),
+            )),
         };
         match self.store.import_people(tenant, &batch).await {
             Err(StoreError::Conflict { constraint }) if constraint.contains("employee_number") => {
@@ -390,12 +390,12 @@ impl Passa {
         self.store
             .audit(
                 tenant,
-                &AuditEntry {
-                    at: stamp(now),
-                    actor: actor.to_owned(),
-                    action: "people.export".into(),
-                    detail: format!("{} people", people.len()),
-                },
+                &audit(
+                    now,
+                    actor,
+                    "people.export",
+                    format!("{} people", people.len()),
+                ),
             )
             .await?;
         let mut writer = csv::Writer::from_writer(out);

@@ -10,9 +10,9 @@ use passa_domain::{
 };
 use passa_planner::{Plan, PlanError, PlanOptions, PlanningInput, StaffMember};
 use passa_rules::{Profile, Settings};
-use passa_store::{AuditEntry, IdKind, PlannedShiftRecord, ScheduleBatch, ShiftTypeRecord};
+use passa_store::{IdKind, PlannedShiftRecord, ScheduleBatch, ShiftTypeRecord};
 
-use crate::{AppError, Passa, stamp};
+use crate::{AppError, Passa, audit, stamp};
 
 /// How to plan.
 #[derive(Debug, Clone)]
@@ -211,18 +211,18 @@ impl Passa {
                 &ScheduleBatch {
                     period,
                     shifts,
-                    audit: Some(AuditEntry {
-                        at: stamp(now),
-                        actor: "cli".into(),
-                        action: "schedule.plan".into(),
-                        detail: format!(
+                    audit: Some(audit(
+                        now,
+                        "cli",
+                        "schedule.plan",
+                        format!(
                             "period {}: {} shifts, cover {:.1} %, {} shortfalls",
                             period.get(),
                             s.shifts,
                             s.cover_percent,
                             plan.shortfalls.len()
                         ),
-                    }),
+                    )),
                 },
             )
             .await?;

@@ -24,7 +24,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::sms::{INBOX, Outgoing, sms_field};
-use crate::{AppError, Passa, stamp, stored, wrapped};
+use crate::{AppError, Passa, audit, stamp, stored, wrapped};
 
 /// How the pool behaves; the defaults are what most municipalities use.
 #[derive(Debug, Clone)]
@@ -223,15 +223,6 @@ const ORDERS: &str = "orders";
 
 fn ts(s: i64) -> Timestamp {
     Timestamp::from_second(s).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-pub(crate) fn audit(now: Timestamp, actor: &str, action: &str, detail: String) -> AuditEntry {
-    AuditEntry {
-        at: stamp(now),
-        actor: actor.to_owned(),
-        action: action.to_owned(),
-        detail,
-    }
 }
 
 /// The order's shift as the rules see it, its break in the middle.

@@ -7,11 +7,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use passa_domain::{DataKeyId, OfferId, OrderId, PhoneNumber, SmsId, TenantId};
-use passa_store::{AuditEntry, DeliveryStatus, IdKind, NewSms};
+use passa_store::{DeliveryStatus, IdKind, NewSms};
 use passa_vault::{FieldRef, TenantKeyring};
 use sha2::{Digest, Sha256};
 
-use crate::{AppError, Passa, stamp, stored, wrapped};
+use crate::{AppError, Passa, audit, stamp, stored, wrapped};
 
 /// Why a transport could not hand a message over.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -269,12 +269,7 @@ impl Passa {
             .set_webhook_secret(
                 tenant,
                 &webhook_hash(&secret),
-                &AuditEntry {
-                    at: stamp(now),
-                    actor: actor.to_owned(),
-                    action: "sms.webhook_secret".into(),
-                    detail: "rotated".into(),
-                },
+                &audit(now, actor, "sms.webhook_secret", "rotated".into()),
             )
             .await?;
         Ok(secret)
@@ -321,12 +316,12 @@ impl Passa {
         self.store
             .audit(
                 tenant,
-                &AuditEntry {
-                    at: stamp(now),
-                    actor: actor.to_owned(),
-                    action: "sms.read_recipient".into(),
-                    detail: format!("sms {}", id.get()),
-                },
+                &audit(
+                    now,
+                    actor,
+                    "sms.read_recipient",
+                    format!("sms {}", id.get()),
+                ),
             )
             .await?;
         let ring = self.keyring(tenant).await?;

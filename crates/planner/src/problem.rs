@@ -261,9 +261,15 @@ impl<'a> Model<'a> {
                 .filter(|s| s.start < period_end && s.end > period_start)
                 .map(worked_minutes)
                 .sum();
-            let target = (i64::from(m.weekly_minutes) * (days - off_days) as i64 / 7 - elsewhere)
-                .max(0) as u32;
             let can_work = workable.iter().any(|w| *w > 0);
+            let contract = Contract {
+                weekly_minutes: Some(i64::from(m.weekly_minutes)),
+                night_worker: m.night_worker,
+            };
+            // Care runs every day, so whoever can work here may work Sundays: under AB their
+            // full-time week is the shorter one, and the rules check the hours against it.
+            let weekly = rules.ordinary_week_minutes(&contract, can_work);
+            let target = (weekly * (days - off_days) as i64 / 7 - elsewhere).max(0) as u32;
             employees.push(Employee {
                 id: format!("{}", m.id.get()),
                 max_shifts: workable,
@@ -280,10 +286,7 @@ impl<'a> Model<'a> {
                 max_weekends: (days / 7).div_ceil(2) as u32,
                 days_off: vec![false; days],
             });
-            contracts.push(Contract {
-                weekly_minutes: Some(i64::from(m.weekly_minutes)),
-                night_worker: m.night_worker,
-            });
+            contracts.push(contract);
         }
 
         // Wishes.
@@ -682,4 +685,82 @@ fn fair_nights(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::{Time, date};
+    use passa_domain::{
+        Demand, Label, PersonId, SchedulePeriod, SchedulePeriodId, ShiftType, UnitId,
+    };
+    use passa_rules::{Profile, Settings};
+
+    use super::*;
+    use crate::StaffMember;
+
+    /// Four weeks of one day shift; a full-timer and a half-timer.
+    fn unit() -> PlanningInput {
+        let unit = UnitId::new(1);
+        let start = date(2026, 12, 7);
+        let period = SchedulePeriod::new(SchedulePeriodId::new(1), unit, start, 4)
+            .unwrap_or_else(|_| unreachable!());
+        let day = ShiftType {
+            id: ShiftTypeId::new(1),
+            unit,
+            name: Label::parse("shift type", "Dag").unwrap_or_else(|_| unreachable!()),
+            start: Time::constant(7, 0, 0, 0),
+            end: Time::constant(15, 30, 0, 0),
+            break_minutes: 30,
+        };
+        let usk = CompetenceId::new(1);
+        let member = |id: i64, weekly_minutes: u16| StaffMember {
+            id: PersonId::new(id),
+            competences: vec![usk],
+            weekly_minutes,
+            night_worker: false,
+            other_shifts: vec![],
+        };
+        PlanningInput {
+            demand: period
+                .dates()
+                .map(|d| Demand {
+                    unit,
+                    date: d,
+                    shift_type: day.id,
+                    competence: usk,
+                    min: 1,
+                    max: 1,
+                })
+                .collect(),
+            period,
+            shift_types: vec![day],
+            competences: vec![],
+            staff: vec![member(1, 2400), member(2, 1200)],
+            wishes: vec![],
+            pinned: vec![],
+            previous: vec![],
+        }
+    }
+
+    #[test]
+    fn hours_are_capped_at_the_full_time_week_of_the_profile() -> Result<(), PlanError> {
+        let tz = TimeZone::get("Europe/Stockholm").unwrap_or(TimeZone::UTC);
+        let input = unit();
+        let max = |profile| -> Result<Vec<u32>, PlanError> {
+            let rules = Rules::new(Settings::for_profile(profile), tz.clone());
+            let model = Model::new(&input, &rules, &tz)?;
+            Ok(model
+                .problem
+                .employees
+                .iter()
+                .map(|e| e.max_minutes)
+                .collect())
+        };
+        // AB: whoever works Sundays has a 38 h 15 min week, so four weeks hold 153 h, and
+        // the rules would take back anything planned above it; part-timers keep their own.
+        assert_eq!(max(Profile::Ab)?, vec![153 * 60, 80 * 60]);
+        // ATL has no shorter week: 40 h.
+        assert_eq!(max(Profile::Atl)?, vec![160 * 60, 80 * 60]);
+        Ok(())
+    }
 }

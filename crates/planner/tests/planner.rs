@@ -523,3 +523,66 @@ fn nights_are_shared_in_proportion_to_hours() -> Result<(), PlanError> {
     );
     Ok(())
 }
+
+#[test]
+fn hours_are_planned_to_the_full_time_week_the_rules_allow() -> Result<(), PlanError> {
+    // Four weeks of day shifts (8 h of work each): one every day and a second on six
+    // weekdays, 34 in all. Under AB a full-timer who works Sundays has a 38 h 15 min week,
+    // 153 h in four weeks: 19 shifts, not the 20 a 40 h week allows; the 30-hour colleague
+    // takes the other 15, and every day is covered.
+    let start = date(2026, 12, 7);
+    let day = shift_type(1, "Dag", "07:00", "15:30", 30);
+    let period = period(start, 4);
+    let extra = [
+        date(2026, 12, 9),
+        date(2026, 12, 10),
+        date(2026, 12, 16),
+        date(2026, 12, 17),
+        date(2026, 12, 23),
+        date(2026, 12, 30),
+    ];
+    let demand = period
+        .dates()
+        .map(|d| {
+            let n = if extra.contains(&d) { 2 } else { 1 };
+            Demand {
+                unit: UNIT,
+                date: d,
+                shift_type: day.id,
+                competence: USK,
+                min: n,
+                max: n,
+            }
+        })
+        .collect();
+    let input = PlanningInput {
+        period,
+        shift_types: vec![day],
+        competences: competences(),
+        demand,
+        staff: vec![member(1, vec![USK], 2400), member(2, vec![USK], 1800)],
+        wishes: vec![],
+        pinned: vec![],
+        previous: vec![],
+    };
+    for seed in 1..=4 {
+        let options = PlanOptions {
+            max_iterations: Some(150_000),
+            ..options(seed)
+        };
+        let planned = plan(&input, &options)?;
+        check_plan(&input, &options, &planned.assignments);
+        let full_timer = planned
+            .assignments
+            .iter()
+            .filter(|a| a.person == PersonId::new(1))
+            .count();
+        assert_eq!(full_timer, 19, "seed {seed}");
+        assert_eq!(
+            planned.summary.cover_percent, 100.0,
+            "seed {seed}: {:?}",
+            planned.shortfalls
+        );
+    }
+    Ok(())
+}

@@ -19,6 +19,17 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// Ordinary minutes a week allows under `contract`: the contract's, at most full time,
+    /// and under AB the shorter full-time week of those who work Sundays or public holidays.
+    pub fn ordinary_week_minutes(&self, contract: &Contract, works_sundays: bool) -> i64 {
+        let s = &self.settings;
+        let full = match s.full_time_week_sundays {
+            Some(sunday_full) if works_sundays => sunday_full,
+            _ => s.full_time_week,
+        };
+        contract.weekly_minutes.map_or(full, |c| c.min(full))
+    }
+
     pub fn new(settings: Settings, tz: TimeZone) -> Self {
         let cal = Calendar::new(tz, settings.day_break, settings.week_start);
         Self { settings, cal }
@@ -423,13 +434,8 @@ impl Rules {
             }
         }
         let sum = |p: &[i64], i: i64, n: i64| p[(i + n) as usize] - p[i as usize];
-        let weekly_ordinary = |i: i64, n: i64| -> i64 {
-            let full = match s.full_time_week_sundays {
-                Some(sunday_full) if sum(&sundays, i, n) > 0 => sunday_full,
-                _ => s.full_time_week,
-            };
-            contract.weekly_minutes.map_or(full, |c| c.min(full)) * 60
-        };
+        let weekly_ordinary =
+            |i: i64, n: i64| self.ordinary_week_minutes(contract, sum(&sundays, i, n) > 0) * 60;
         let span = |i: i64, n: i64| {
             (
                 self.cal.week_window(lo + i).0,

@@ -87,12 +87,6 @@ impl PoolPolicy {
     }
 }
 
-impl From<PoolSettings> for PoolPolicy {
-    fn from(defaults: PoolSettings) -> Self {
-        Self::new(defaults)
-    }
-}
-
 impl PoolSettings {
     fn rules(&self) -> Rules {
         let mut settings = Settings::for_profile(self.profile);

@@ -179,7 +179,6 @@ pub(crate) async fn send_console_outbox(
     Ok(())
 }
 
-/// Pool settings from the configuration.
 /// The pool settings that hold for the tenant called `tenant`.
 pub(crate) fn pool_settings(config: &Config, tenant: &str) -> anyhow::Result<PoolSettings> {
     settings_of(&config.pool.for_tenant(tenant), &config.time_zone)

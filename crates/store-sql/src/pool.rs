@@ -289,7 +289,6 @@ macro_rules! impl_pool_store {
                     .collect();
                 insert_outbox(&mut tx, &outbox).await?;
                 let mut tenants: Vec<TenantId> = kept.iter().map(|j| j.tenant).collect();
-                tenants.dedup();
                 tenants.sort_by_key(|t| t.get());
                 tenants.dedup();
                 for t in tenants {

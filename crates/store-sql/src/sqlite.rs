@@ -104,7 +104,8 @@ async fn group_commit(
                 }
             }
             // One bad message must not fail the others: each alone, so the error is its own.
-            Err(_) if jobs.len() > 1 => {
+            Err(e) if jobs.len() > 1 => {
+                tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed; storing one by one");
                 for (job, reply) in jobs.into_iter().zip(replies) {
                     let result = record_inbound_batch(&writer, std::slice::from_ref(&job))
                         .await

@@ -150,20 +150,14 @@ fn write_line(w: &mut impl Write, value: &impl Serialize) -> Result<(), AppError
 }
 
 fn summary(header: &Header, dump: &Dump) -> BackupSummary {
-    let rows_of = |name: &str| {
-        dump.tables
-            .iter()
-            .find(|t| t.name == name)
-            .map_or(0, |t| t.rows.len())
-    };
     BackupSummary {
         created_at: header.created_at.clone(),
         source_backend: header.source_backend.clone(),
         schema_version: dump.schema_version,
         tables: dump.tables.len(),
         rows: dump.tables.iter().map(|t| t.rows.len()).sum(),
-        tenants: rows_of("tenants"),
-        people: rows_of("people"),
+        tenants: dump.rows("tenants"),
+        people: dump.rows("people"),
     }
 }
 
@@ -230,7 +224,7 @@ pub fn read_backup(keys: &KeyFile, input: impl Read) -> Result<(Dump, BackupSumm
 /// The backup's key check value must open with this key file, or a restore would give
 /// data nobody can read.
 fn check_key(keys: &KeyFile, dump: &Dump) -> Result<(), AppError> {
-    let Some(table) = dump.tables.iter().find(|t| t.name == "key_check") else {
+    let Some(table) = dump.table("key_check") else {
         return Err(damaged("no key check"));
     };
     let Some(row) = table.rows.first() else {

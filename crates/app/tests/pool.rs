@@ -575,22 +575,13 @@ async fn of_many_concurrent_yes_replies_exactly_one_books() -> TestResult {
             "{states:?}"
         );
         let dump = passa.store().dump().await?;
-        let rows = |name: &str| {
-            dump.tables
-                .iter()
-                .find(|t| t.name == name)
-                .map(|t| t.rows.len())
-                .unwrap_or(0)
-        };
-        assert_eq!(rows("sms_inbox"), n);
+        assert_eq!(dump.rows("sms_inbox"), n);
         // The offers, then one answer to each reply.
-        assert_eq!(rows("sms_outbox"), 2 * n);
+        assert_eq!(dump.rows("sms_outbox"), 2 * n);
         let keys_in_use: usize = ["people", "orders", "sms_inbox", "sms_outbox"]
             .iter()
             .map(|name| {
-                dump.tables
-                    .iter()
-                    .find(|t| t.name == *name)
+                dump.table(name)
                     .and_then(|t| {
                         let col = t.columns.iter().position(|c| c == "data_key_id")?;
                         Some(
@@ -603,7 +594,7 @@ async fn of_many_concurrent_yes_replies_exactly_one_books() -> TestResult {
                     .unwrap_or(0)
             })
             .sum();
-        assert_eq!(rows("data_keys"), keys_in_use);
+        assert_eq!(dump.rows("data_keys"), keys_in_use);
         let log = passa.store().audit_log(tenant).await?;
         assert_eq!(AuditRecord::verify_chain(&log), Ok(()));
         let answered = log

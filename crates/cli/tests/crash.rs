@@ -307,19 +307,16 @@ async fn reply_crash(url: &str, standin: Arc<Standin>, spec: &str) -> TestResult
     let orders = s.passa.orders(tenant, &[]).await?;
     assert_eq!(orders[0].state, OrderState::Booked, "{spec}");
     let dump = s.passa.store().dump().await?;
-    let rows = |name: &str| {
-        dump.tables
-            .iter()
-            .find(|t| t.name == name)
-            .map(|t| t.rows.len())
-            .unwrap_or(0)
-    };
     assert_eq!(
-        rows("bookings"),
+        dump.rows("bookings"),
         1,
         "{spec}: one booking, none lost, none doubled"
     );
-    assert_eq!(rows("sms_inbox"), OFFERS, "{spec}: each reply stored once");
+    assert_eq!(
+        dump.rows("sms_inbox"),
+        OFFERS,
+        "{spec}: each reply stored once"
+    );
     let outcomes: Vec<String> = dump
         .tables
         .iter()

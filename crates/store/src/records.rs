@@ -220,6 +220,17 @@ pub struct Dump {
     pub tables: Vec<TableDump>,
 }
 
+impl Dump {
+    pub fn table(&self, name: &str) -> Option<&TableDump> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// How many rows the table `name` holds (0 if there is no such table).
+    pub fn rows(&self, name: &str) -> usize {
+        self.table(name).map_or(0, |t| t.rows.len())
+    }
+}
+
 impl AuditEntry {
     /// The entry's link in its tenant's chain: SHA-256 over the previous hash, the sequence
     /// number and every field, each length-prefixed so no two entries hash alike.

@@ -88,6 +88,18 @@ fn member(id: i64, competences: Vec<CompetenceId>, weekly_minutes: u16) -> Staff
     }
 }
 
+/// Exactly `n` undersköterskor on `shift_type` on `date`.
+fn usk(date: Date, shift_type: ShiftTypeId, n: u16) -> Demand {
+    Demand {
+        unit: UNIT,
+        date,
+        shift_type,
+        competence: USK,
+        min: n,
+        max: n,
+    }
+}
+
 /// A random small unit; periods over both DST nights of 2026 and an ordinary month.
 fn random_unit(seed: u64) -> PlanningInput {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -271,14 +283,7 @@ fn evenings() -> PlanningInput {
     let demand = period
         .dates()
         .filter(|d| matches!(d.day(), 10 | 11))
-        .map(|d| Demand {
-            unit: UNIT,
-            date: d,
-            shift_type: evening.id,
-            competence: USK,
-            min: 2,
-            max: 2,
-        })
+        .map(|d| usk(d, evening.id, 2))
         .collect();
     PlanningInput {
         period,
@@ -352,24 +357,7 @@ fn a_rest_rule_keeps_an_evening_from_being_followed_by_a_day() -> Result<(), Pla
     let start = date(2026, 12, 7);
     let day = shift_type(1, "Dag", "07:00", "15:30", 30);
     let evening = shift_type(2, "Kväll", "14:00", "22:00", 30);
-    let demand = vec![
-        Demand {
-            unit: UNIT,
-            date: start,
-            shift_type: evening.id,
-            competence: USK,
-            min: 1,
-            max: 1,
-        },
-        Demand {
-            unit: UNIT,
-            date: date(2026, 12, 8),
-            shift_type: day.id,
-            competence: USK,
-            min: 1,
-            max: 1,
-        },
-    ];
+    let demand = vec![usk(start, evening.id, 1), usk(date(2026, 12, 8), day.id, 1)];
     let input = PlanningInput {
         period: period(start, 1),
         shift_types: vec![day, evening],
@@ -427,17 +415,7 @@ fn replanning_after_a_sick_call_changes_little() -> Result<(), PlanError> {
     let start = date(2026, 12, 7);
     let day = shift_type(1, "Dag", "07:00", "15:30", 30);
     let period = period(start, 1);
-    let demand = period
-        .dates()
-        .map(|d| Demand {
-            unit: UNIT,
-            date: d,
-            shift_type: day.id,
-            competence: USK,
-            min: 2,
-            max: 2,
-        })
-        .collect();
+    let demand = period.dates().map(|d| usk(d, day.id, 2)).collect();
     let mut input = PlanningInput {
         period,
         shift_types: vec![day],
@@ -488,16 +466,7 @@ fn nights_are_shared_in_proportion_to_hours() -> Result<(), PlanError> {
     let period = period(start, 4);
     let demand = period
         .dates()
-        .flat_map(|d| {
-            [(day.id, 2), (night.id, 1)].map(|(shift_type, n)| Demand {
-                unit: UNIT,
-                date: d,
-                shift_type,
-                competence: USK,
-                min: n,
-                max: n,
-            })
-        })
+        .flat_map(|d| [usk(d, day.id, 2), usk(d, night.id, 1)])
         .collect();
     let input = PlanningInput {
         period,
@@ -543,17 +512,7 @@ fn hours_are_planned_to_the_full_time_week_the_rules_allow() -> Result<(), PlanE
     ];
     let demand = period
         .dates()
-        .map(|d| {
-            let n = if extra.contains(&d) { 2 } else { 1 };
-            Demand {
-                unit: UNIT,
-                date: d,
-                shift_type: day.id,
-                competence: USK,
-                min: n,
-                max: n,
-            }
-        })
+        .map(|d| usk(d, day.id, if extra.contains(&d) { 2 } else { 1 }))
         .collect();
     let input = PlanningInput {
         period,

@@ -95,6 +95,11 @@ pub(crate) fn best_row(
         return None;
     }
     let min_off = emp.min_days_off.max(1) as u16;
+    // Counts that cannot reach their limit within the horizon are not kept: labels that
+    // differ only in them would not dominate each other, and their number would explode.
+    let days = t.days as u32;
+    let tracked: Vec<bool> = emp.max_shifts.iter().map(|m| *m < days).collect();
+    let weekends_tracked = (emp.max_weekends as usize) < t.days.div_ceil(7);
     let longest = p.shift_types.iter().map(|s| s.minutes).max().unwrap_or(0);
     let mut days: Vec<Vec<Label>> = Vec::with_capacity(t.days);
     let mut first = Vec::new();
@@ -112,7 +117,7 @@ pub(crate) fn best_row(
         };
         if v < t.types {
             label.minutes = p.shift_types[v].minutes;
-            label.counts[v] = 1;
+            label.counts[v] = u16::from(tracked[v]);
             if emp.max_shifts[v] < 1 || label.minutes > emp.max_minutes || emp.max_consecutive < 1 {
                 continue;
             }
@@ -162,11 +167,11 @@ pub(crate) fn best_row(
                         n.from_start = false;
                     }
                     n.minutes += p.shift_types[s].minutes;
-                    n.counts[s] += 1;
+                    n.counts[s] += u16::from(tracked[s]);
                     if n.minutes > emp.max_minutes || u32::from(n.counts[s]) > emp.max_shifts[s] {
                         continue;
                     }
-                    if weekday == 5 || (weekday == 6 && l.last == OFF) {
+                    if weekends_tracked && (weekday == 5 || (weekday == 6 && l.last == OFF)) {
                         n.weekends += 1;
                         if u32::from(n.weekends) > emp.max_weekends {
                             continue;

@@ -7,6 +7,7 @@
 //! minimise. The solver knows no database, clock or time zone: days are indexes, shift
 //! lengths are minutes, and a caller's own hard rules come in through [`HardRule`].
 
+mod colgen;
 mod curtois;
 mod dp;
 mod eval;

@@ -6,7 +6,9 @@
 //! between two employees (cover unchanged), swap a block of days between two employees, set
 //! a block of days for one employee, and now and then rebuild one employee's whole row as
 //! the best one given the others (`dp.rs`). Each move re-costs only the employees it
-//! touches and the cover cells it changes.
+//! touches and the cover cells it changes. Where requests and cover make up the whole
+//! objective, thread 0 first runs the column-generation dive (`colgen.rs`) and anneals from
+//! its roster, cooler.
 //!
 //! The cooling schedule follows the move count, never the clock: two cycles over a move
 //! limit when one is set, else cycles doubling in length, so any time limit ends soon after

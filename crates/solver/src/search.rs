@@ -433,8 +433,8 @@ fn propose(t: &Tables<'_>, s: &State, rng: &mut StdRng, buf: &mut Move) -> bool 
 
 /// The share of the time limit thread 0 may spend on the relaxation and its dive.
 const DIVE_SHARE: f64 = 0.6;
-/// Starting temperature of the annealing after a finished dive: low, as its roster is
-/// already close to the best (measured on Curtois 5–9: 10 kept what 150 threw away).
+/// Starting temperature of the annealing after a finished dive: low, so the first cycle
+/// refines the dive's roster rather than scattering it (a cover shortfall costs 100).
 const DIVE_HEAT: f64 = 10.0;
 
 /// Every this many moves, one employee's row is rebuilt by the row programme instead.

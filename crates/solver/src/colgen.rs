@@ -345,7 +345,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::dive;
-    use crate::search::{OFF, Tables};
+    use crate::search::{Tables, to_roster};
     use crate::{Problem, evaluate, parse_instance};
 
     fn instance(i: u32) -> Option<Problem> {
@@ -353,16 +353,6 @@ mod tests {
             .join("../../../shared/benchmarks/curtois");
         let text = std::fs::read_to_string(dir.join(format!("Instance{i}.txt"))).ok()?;
         parse_instance(&text).ok()
-    }
-
-    fn roster(rows: &[Vec<i8>]) -> crate::Roster {
-        rows.iter()
-            .map(|r| {
-                r.iter()
-                    .map(|v| (*v != OFF).then_some(*v as usize))
-                    .collect()
-            })
-            .collect()
     }
 
     /// Curtois 2 and 3 have proven optima (828 and 1001), which the dive reaches on its own
@@ -378,7 +368,7 @@ mod tests {
             let start = crate::search::row_start(&t);
             let deadline = Instant::now() + Duration::from_secs(120);
             let rows = dive(&t, &start, 64, deadline).expect("the dive ends");
-            let e = evaluate(&p, &roster(&rows));
+            let e = evaluate(&p, &to_roster(&rows));
             assert!(e.feasible(), "Instance{i}: {:?}", e.hard);
             if let Some(optimum) = optimum {
                 assert_eq!(e.objective, optimum, "Instance{i}");

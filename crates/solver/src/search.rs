@@ -674,7 +674,7 @@ pub(crate) fn row_start(t: &Tables<'_>) -> Vec<Vec<i8>> {
 /// Labels per day of the first, narrow row programme in [`construct_rows`].
 const NARROW: usize = 64;
 
-fn to_roster(rows: &[Vec<i8>]) -> Roster {
+pub(crate) fn to_roster(rows: &[Vec<i8>]) -> Roster {
     rows.iter()
         .map(|r| {
             r.iter()

@@ -7,8 +7,8 @@
 //! a block of days for one employee, and now and then rebuild one employee's whole row as
 //! the best one given the others (`dp.rs`). Each move re-costs only the employees it
 //! touches and the cover cells it changes. Where requests and cover make up the whole
-//! objective, thread 0 first runs the column-generation dive (`colgen.rs`) and anneals from
-//! its roster, cooler.
+//! objective and the run is bounded by time alone, thread 0 first runs the column-generation
+//! dive (`colgen.rs`) and anneals from its roster, cooler.
 //!
 //! The cooling schedule follows the move count, never the clock: two cycles over a move
 //! limit when one is set, else cycles doubling in length, so any time limit ends soon after
@@ -56,7 +56,8 @@ pub trait Progress: Send + Sync {
 #[derive(Clone)]
 pub struct SolveOptions {
     pub time_limit: Duration,
-    /// Stop each thread after this many moves (for reproducible runs); `None`: time only.
+    /// Stop each thread after this many moves (for reproducible runs: the clock-bounded
+    /// column-generation start is then not used); `None`: time only.
     pub max_iterations: Option<u64>,
     pub threads: usize,
     pub seed: u64,
@@ -845,11 +846,18 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
     };
     let threads = options.threads.max(1);
     // The relaxation prices rows by requests and cover alone, so it is tried only where
-    // those are the whole objective and the employees' own rules all the hard ones.
+    // those are the whole objective and the employees' own rules all the hard ones; and
+    // not under a move limit, since the dive is bounded by the clock and such runs must not be.
     let dive = !given
+        && options.max_iterations.is_none()
         && problem.skill_cover.is_empty()
         && problem.balance.is_empty()
         && options.hard_rule.is_none();
+    // The row programme's roster, when feasible, is a roster the dive must beat from the start.
+    let fallback_objective = fallback.as_ref().and_then(|f| {
+        let s = State::new(&tables, f.clone());
+        (s.hard == 0).then_some(s.soft)
+    });
     let results: Vec<(i64, Vec<Vec<i8>>, u64)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|i| {
@@ -876,6 +884,10 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                             f,
                             dp_cap(tables),
                             shared.started + options.time_limit.mul_f64(DIVE_SHARE),
+                            &|| {
+                                let found = shared.best.lock().ok().and_then(|b| *b);
+                                found.into_iter().chain(fallback_objective).min()
+                            },
                         )
                     {
                         start = d;

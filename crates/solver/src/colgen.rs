@@ -276,8 +276,8 @@ impl<'t, 'a> Master<'t, 'a> {
 
 /// Column generation from the rows of `start`, then diving until every employee has one
 /// row. `None` when a programme fails, some employee has no row, `deadline` passes, or the
-/// root relaxation costs more than the `incumbent` roster (or 1.5 times it a quarter of the
-/// way into the root's time).
+/// root relaxation costs more than the `incumbent` roster (or [`FAR`] times it a quarter of
+/// the way into the root's time).
 pub(crate) fn dive(
     t: &Tables<'_>,
     start: &[Vec<i8>],

@@ -854,7 +854,7 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
         && problem.balance.is_empty()
         && options.hard_rule.is_none();
     // The row programme's roster, when feasible, is a roster the dive must beat from the start.
-    let fallback_objective = fallback.as_ref().and_then(|f| {
+    let fallback_objective = fallback.as_ref().filter(|_| dive).and_then(|f| {
         let s = State::new(&tables, f.clone());
         (s.hard == 0).then_some(s.soft)
     });

@@ -26,11 +26,17 @@ const ENTER: f64 = -1e-3;
 /// relaxation stalled at 877 with the search's width, and reached the optimum, 828, with
 /// this one.
 const MAX_CAP: usize = 20_000;
-/// The root's pricing starts this many times wider than the search's row programme.
-const ROOT_WIDTH: usize = 64;
-/// When no employee's mix is nearly one row, this share of them (the nearest) is fixed at
-/// once, so the dive ends in time on the larger instances.
-const FIX_SHARE: usize = 8;
+/// The root's pricing starts this many times wider than the search's row programme. Root
+/// relaxation after 18 s at 16×, 32×, 64× (Curtois 14: 1392, 1346, 1335; 15: 4057, 4089,
+/// 4251; 19: 4518, 4714, given up): wider finds better rows, narrower runs more rounds.
+const ROOT_WIDTH: usize = 32;
+/// Pricing rounds per fixing in the dive, at most.
+const ROUNDS: usize = 5;
+/// Weight of the best-bound duals in the smoothed pricing point at the root.
+const SMOOTHING: f64 = 0.5;
+/// The dive plans to finish with this share of its time to spare, since a step's time is
+/// only estimated from the steps before it.
+const SPARE: f64 = 0.2;
 /// A root relaxation this many times a known roster's cost, a quarter of the way into its
 /// time, is given up.
 const FAR: f64 = 1.5;
@@ -104,7 +110,8 @@ impl<'t, 'a> Master<'t, 'a> {
         true
     }
 
-    fn solve(&self) -> Option<Lp> {
+    /// Solves the restricted master; `None` when Clarabel fails or `until` passes first.
+    fn solve(&self, until: Instant) -> Option<Lp> {
         let t = self.t;
         let n_cover = self.cover_cells.len();
         let unfixed: Vec<usize> = (0..self.fixed.len())
@@ -178,9 +185,11 @@ impl<'t, 'a> Master<'t, 'a> {
             SupportedConeT::ZeroConeT(n_eq),
             SupportedConeT::NonnegativeConeT(n_var),
         ];
+        let seconds = until.checked_duration_since(Instant::now())?.as_secs_f64();
         let settings = DefaultSettingsBuilder::default()
             .verbose(false)
             .max_iter(100)
+            .time_limit(seconds)
             .build()
             .ok()?;
         let mut solver = DefaultSolver::new(&p, &q, &a, &b, &cones, settings).ok()?;
@@ -213,15 +222,39 @@ impl<'t, 'a> Master<'t, 'a> {
         })
     }
 
-    /// Prices every unfixed employee's best row against the duals; returns how many
-    /// columns entered.
-    fn price(&mut self, lp: &Lp) -> usize {
+    /// Prices every unfixed employee's best row against the cover duals `duals` (the LP's,
+    /// or a smoothed point); a row enters when its reduced cost at the LP's own duals is
+    /// negative. Returns how many entered and the Lagrangian value at `duals` (as good as
+    /// the row programme's rows; minus infinity when it found none for some employee).
+    fn price(&mut self, lp: &Lp, duals: &[f64], until: Instant) -> (usize, f64) {
         let t = self.t;
         let width = t.types + 1;
         let mut added = 0;
+        let mut lagrangian: f64 = self
+            .fixed
+            .iter()
+            .flatten()
+            .map(|c| self.columns[*c].cost)
+            .sum();
+        for (r, &cell) in self.cover_cells.iter().enumerate() {
+            lagrangian +=
+                duals[r] * f64::from(t.p.cover(cell / t.types, cell % t.types).requirement);
+        }
         for e in 0..self.fixed.len() {
-            if self.fixed[e].is_some() {
+            if let Some(c) = self.fixed[e] {
+                for (d, v) in self.columns[c].row.iter().enumerate() {
+                    if *v != OFF
+                        && let Some(r) = self.row_of[d * t.types + *v as usize]
+                    {
+                        lagrangian -= duals[r];
+                    }
+                }
                 continue;
+            }
+            // A year-long horizon prices for seconds: the caller's deadline comes first.
+            if Instant::now() >= until {
+                lagrangian = f64::NEG_INFINITY;
+                break;
             }
             let emp = &t.p.employees[e];
             let mut costs = vec![None; t.days * width];
@@ -245,8 +278,7 @@ impl<'t, 'a> Master<'t, 'a> {
                             None
                         }
                         Some(s) => {
-                            let dual =
-                                self.row_of[d * t.types + s].map_or(0.0, |r| lp.cover_dual[r]);
+                            let dual = self.row_of[d * t.types + s].map_or(0.0, |r| duals[r]);
                             Some(t.request[(e * t.days + d) * t.types + s] as f64 - dual)
                         }
                     }
@@ -254,9 +286,10 @@ impl<'t, 'a> Master<'t, 'a> {
                 }
             }
             let Some(row) = crate::dp::best_row(t, e, &costs, self.cap) else {
+                lagrangian = f64::NEG_INFINITY;
                 continue;
             };
-            let reduced: f64 = row
+            let value: f64 = row
                 .iter()
                 .enumerate()
                 .filter_map(|(d, v)| {
@@ -264,20 +297,31 @@ impl<'t, 'a> Master<'t, 'a> {
                     costs[d * width + i]
                 })
                 .sum::<i64>() as f64
-                / SCALE
-                - lp.employee_dual[e];
+                / SCALE;
+            lagrangian += value;
+            // The same row's reduced cost at the LP's duals.
+            let shift: f64 = row
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v != OFF)
+                .filter_map(|(d, v)| self.row_of[d * t.types + *v as usize])
+                .map(|r| duals[r] - lp.cover_dual[r])
+                .sum();
+            let reduced = value + shift - lp.employee_dual[e];
             if reduced < ENTER && self.add(e, row) {
                 added += 1;
             }
         }
-        added
+        (added, lagrangian)
     }
 }
 
 /// Column generation from the rows of `start`, then diving until every employee has one
-/// row. `None` when a programme fails, some employee has no row, `deadline` passes, or the
-/// root relaxation costs more than the `incumbent` roster (or [`FAR`] times it a quarter of
-/// the way into the root's time).
+/// row: each step fixes the employees whose mix is nearly one row and, at a pace that ends
+/// the dive by `deadline`, the nearest others. `None` when a programme fails, some employee
+/// has no row, `deadline` passes before the root relaxation is done, or that relaxation
+/// costs more than the `incumbent` roster (or [`FAR`] times it a quarter of the way into
+/// the root's time).
 pub(crate) fn dive(
     t: &Tables<'_>,
     start: &[Vec<i8>],
@@ -303,11 +347,38 @@ pub(crate) fn dive(
     let root_deadline = now + deadline.saturating_duration_since(now) / 2;
     let root_quarter = now + root_deadline.saturating_duration_since(now) / 4;
     let mut rounds_left = 1_000;
+    // Fixing steps taken since the root, and when the first began: their pace sets how many
+    // employees each step fixes.
+    let mut steps = 0_u32;
+    let mut dive_started = now;
+    // The cover duals with the best Lagrangian value so far, and that value.
+    let mut center: Option<(Vec<f64>, f64)> = None;
+    let mut lp = m.solve(deadline)?;
     loop {
         // Generate columns until none enters (or the round limit for this fixing).
-        let mut lp = m.solve()?;
         for _ in 0..rounds_left {
-            let added = m.price(&lp);
+            // At the root, pricing runs at a point between the best-bound duals so far and
+            // the LP's (Wentges' smoothing): the LP's duals swing from round to round.
+            let smoothing = if root_done { 0.0 } else { SMOOTHING };
+            let duals: Vec<f64> = match &center {
+                Some((c, _)) if smoothing > 0.0 => c
+                    .iter()
+                    .zip(&lp.cover_dual)
+                    .map(|(c, d)| smoothing * c + (1.0 - smoothing) * d)
+                    .collect(),
+                _ => lp.cover_dual.clone(),
+            };
+            let until = if root_done { deadline } else { root_deadline };
+            let (mut added, bound) = m.price(&lp, &duals, until);
+            if !root_done {
+                if center.as_ref().is_none_or(|(_, b)| bound > *b) {
+                    center = Some((duals.clone(), bound));
+                }
+                if added == 0 && duals != lp.cover_dual {
+                    // A mispricing: the smoothed point found nothing; price at the LP's duals.
+                    added = m.price(&lp, &lp.cover_dual, until).0;
+                }
+            }
             if Instant::now() >= deadline || (!root_done && Instant::now() >= root_deadline) {
                 break;
             }
@@ -319,7 +390,12 @@ pub(crate) fn dive(
                 m.cap = (m.cap * 4).min(MAX_CAP);
                 continue;
             }
-            lp = m.solve()?;
+            match m.solve(deadline) {
+                Some(next) => lp = next,
+                // Out of time in the dive: the last relaxation's rounding below.
+                None if root_done => break,
+                None => return None,
+            }
             // A root still far above a roster already found, a quarter of the way in, will
             // not come down in time (Curtois 13, 18, 19 within a minute).
             if !root_done
@@ -329,7 +405,10 @@ pub(crate) fn dive(
                 return None;
             }
         }
-        if Instant::now() >= deadline {
+        // A root unfinished at the deadline leaves nothing to dive from. (Past the deadline,
+        // a dive under way fixes everyone left at once, as the pace asks: a rougher roster
+        // still beats none.)
+        if !root_done && Instant::now() >= deadline {
             return None;
         }
         // A root relaxation that costs more than a roster already found promises nothing
@@ -338,12 +417,17 @@ pub(crate) fn dive(
         if !root_done && incumbent().is_some_and(|best| lp.objective > best as f64) {
             return None;
         }
-        root_done = true;
-        m.cap = dive_cap;
-        // Fewer rounds per fixing once half of the diving time is gone, so the dive ends.
-        let dive_half = root_deadline + deadline.saturating_duration_since(root_deadline) / 2;
-        rounds_left = if Instant::now() < dive_half { 5 } else { 1 };
-        // Fix every employee whose mix is nearly one row; if none, the nearest 1/FIX_SHARE.
+        let now = Instant::now();
+        if !root_done {
+            root_done = true;
+            m.cap = dive_cap;
+            dive_started = now;
+        } else {
+            steps += 1;
+        }
+        rounds_left = ROUNDS;
+        // Fix every employee whose mix is nearly one row, and the nearest ones until as many
+        // are fixed as the pace asks.
         let mut best: Vec<Option<(f64, usize)>> = vec![None; m.fixed.len()];
         for (k, &c) in lp.active.iter().enumerate() {
             let e = m.columns[c].employee;
@@ -351,29 +435,35 @@ pub(crate) fn dive(
                 best[e] = Some((lp.value[k], c));
             }
         }
-        let mut fixed_any = false;
-        for (e, b) in best.iter().enumerate() {
-            if let Some((v, c)) = b
-                && *v >= NEARLY_ONE
-            {
-                m.fixed[e] = Some(*c);
-                fixed_any = true;
-            }
-        }
-        if !fixed_any {
-            let mut nearest: Vec<(f64, usize, usize)> = best
-                .iter()
-                .enumerate()
-                .filter_map(|(e, b)| b.map(|(v, c)| (v, e, c)))
-                .collect();
-            nearest.sort_by(|a, b| b.0.total_cmp(&a.0));
-            let n = (nearest.len() / FIX_SHARE).max(1);
-            for (_, e, c) in nearest.into_iter().take(n) {
-                m.fixed[e] = Some(c);
-            }
+        let mut nearest: Vec<(f64, usize, usize)> = best
+            .iter()
+            .enumerate()
+            .filter_map(|(e, b)| b.map(|(v, c)| (v, e, c)))
+            .collect();
+        nearest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let step =
+            (steps > 0).then(|| now.duration_since(dive_started).as_secs_f64() / steps as f64);
+        let n = pace(
+            nearest.len(),
+            step,
+            deadline.saturating_duration_since(now).as_secs_f64(),
+        );
+        let nearly = nearest.iter().take_while(|x| x.0 >= NEARLY_ONE).count();
+        for &(_, e, c) in nearest.iter().take(nearly.max(n)) {
+            m.fixed[e] = Some(c);
         }
         if m.fixed.iter().all(Option::is_some) {
             break;
+        }
+        match m.solve(deadline) {
+            Some(next) => lp = next,
+            None => {
+                // Out of time: everyone left takes the row nearest in this relaxation.
+                for &(_, e, c) in &nearest {
+                    m.fixed[e].get_or_insert(c);
+                }
+                break;
+            }
         }
     }
     m.fixed
@@ -382,11 +472,29 @@ pub(crate) fn dive(
         .collect()
 }
 
+/// How many of `left` unfixed employees a fixing step fixes, so that the dive ends in
+/// `remaining` seconds when a step takes `step` seconds. One at a time rounds best; the
+/// first step, with no pace known, fixes one.
+fn pace(left: usize, step: Option<f64>, remaining: f64) -> usize {
+    if remaining <= 0.0 {
+        return left.max(1);
+    }
+    let Some(step) = step.filter(|s| *s > 0.0) else {
+        return 1;
+    };
+    let steps = (remaining * (1.0 - SPARE) / step).floor();
+    if steps < 1.0 {
+        return left.max(1);
+    }
+    let per = (left as f64 / steps).ceil();
+    (per as usize).clamp(1, left.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, Instant};
 
-    use super::dive;
+    use super::{dive, pace};
     use crate::search::{Tables, to_roster};
     use crate::{Problem, evaluate, parse_instance};
 
@@ -395,6 +503,21 @@ mod tests {
             .join("../../../shared/benchmarks/curtois");
         let text = std::fs::read_to_string(dir.join(format!("Instance{i}.txt"))).ok()?;
         parse_instance(&text).ok()
+    }
+
+    #[test]
+    fn the_pace_fixes_one_at_a_time_when_time_allows_and_more_when_it_does_not() {
+        // No step measured yet: one.
+        assert_eq!(pace(30, None, 10.0), 1);
+        // 30 left, 1 s a step, 100 s left (80 usable): one at a time.
+        assert_eq!(pace(30, Some(1.0), 100.0), 1);
+        // 30 left, 1 s a step, 10 s left (8 steps): four a step.
+        assert_eq!(pace(30, Some(1.0), 10.0), 4);
+        // Not one more step fits: all of them.
+        assert_eq!(pace(30, Some(5.0), 4.0), 30);
+        assert_eq!(pace(0, Some(5.0), 4.0), 1);
+        // Past the deadline, even before a step was measured: all of them.
+        assert_eq!(pace(30, None, 0.0), 30);
     }
 
     /// Curtois 2 and 3 have proven optima (828 and 1001), which the dive reaches on its own

@@ -100,7 +100,7 @@ pub(crate) fn best_row(
     let days = t.days as u32;
     let tracked: Vec<bool> = emp.max_shifts.iter().map(|m| *m < days).collect();
     let weekends_tracked = (emp.max_weekends as usize) < t.days.div_ceil(7);
-    let longest = p.shift_types.iter().map(|s| s.minutes).max().unwrap_or(0);
+    let reach = Reach::new(t, e, costs, min_off, weekends_tracked);
     let mut days: Vec<Vec<Label>> = Vec::with_capacity(t.days);
     let mut first = Vec::new();
     for (v, cost) in costs.iter().take(width).enumerate() {
@@ -203,8 +203,11 @@ pub(crate) fn best_row(
             }
         }
         // Exact: a label that cannot reach the minimum minutes any more is dead.
-        let remaining = (t.days - 1 - d) as u32;
-        kept.retain(|l| l.minutes + remaining * longest >= emp.min_minutes);
+        kept.retain(|l| {
+            reach
+                .more(d, l)
+                .is_some_and(|m| l.minutes + m >= emp.min_minutes)
+        });
         if kept.len() > cap {
             // First one label per key, the cheapest.
             kept.dedup_by(|later, earlier| later.key() == earlier.key());
@@ -253,4 +256,248 @@ pub(crate) fn best_row(
         i = l.prev as usize;
     }
     Some(row)
+}
+
+/// The most minutes a row can still add after a day, from a label's run state, under the
+/// rules on runs, days off, weekends and allowed cells (shift counts, minutes caps and
+/// successions relaxed). Labels that cannot reach the minimum minutes by then, or cannot end
+/// the row at all, are dead; without it a narrow programme fills with such labels and may
+/// find no row (Curtois 14, six on and three off at most, needing 25 shifts of 42 days).
+struct Reach {
+    /// Longest run of work (or of days off) told apart.
+    runs: usize,
+    /// Whether runs of work have an upper limit within the horizon; without one, runs
+    /// longer than the minimum are told apart no further.
+    limited: bool,
+    weekends: usize,
+    /// `more[d * states + state]`: minutes after day d, `None` when no row can end.
+    more: Vec<Option<u32>>,
+}
+
+impl Reach {
+    fn new(
+        t: &Tables<'_>,
+        e: usize,
+        costs: &[Option<i64>],
+        min_off: u16,
+        weekends_tracked: bool,
+    ) -> Self {
+        let emp = &t.p.employees[e];
+        let width = t.types + 1;
+        let limited = (emp.max_consecutive as usize) < t.days;
+        let work = if limited {
+            emp.max_consecutive
+        } else {
+            emp.min_consecutive
+        };
+        let runs = (work.max(u32::from(min_off)) as usize).clamp(1, t.days.max(1));
+        let weekends = if weekends_tracked {
+            emp.max_weekends as usize + 1
+        } else {
+            1
+        };
+        let mut reach = Self {
+            runs,
+            limited,
+            weekends,
+            more: Vec::new(),
+        };
+        let states = reach.states();
+        reach.more = vec![None; t.days * states];
+        if let Some(last) = t.days.checked_sub(1) {
+            for state in 0..states {
+                reach.more[last * states + state] = Some(0);
+            }
+        }
+        for d in (0..t.days.saturating_sub(1)).rev() {
+            let next = d + 1;
+            let work_minutes = (0..t.types)
+                .filter(|s| costs[next * width + s].is_some())
+                .map(|s| t.p.shift_types[s].minutes)
+                .max();
+            let off = costs[next * width + t.types].is_some();
+            for state in 0..states {
+                let (working, run, from_start, used) = reach.decode(state);
+                let mut best: Option<u32> = None;
+                if off {
+                    let to = if working {
+                        (from_start || u32::from(run) >= emp.min_consecutive)
+                            .then_some((false, 1, false, used))
+                    } else {
+                        Some((false, (run + 1).min(min_off), from_start, used))
+                    };
+                    if let Some(m) = to.and_then(|to| reach.at(next, to)) {
+                        best = best.max(Some(m));
+                    }
+                }
+                if let Some(minutes) = work_minutes {
+                    let to = if working {
+                        (!limited || u32::from(run) < emp.max_consecutive).then_some((
+                            true,
+                            run + 1,
+                            from_start,
+                            used,
+                        ))
+                    } else {
+                        (from_start || u32::from(run) >= emp.min_days_off)
+                            .then_some((true, 1, false, used))
+                    };
+                    // Saturday, or Sunday after a Saturday off, starts a weekend worked.
+                    let to = to.and_then(|(w, r, f, u)| {
+                        let starts =
+                            weekends_tracked && (next % 7 == 5 || (next % 7 == 6 && !working));
+                        let u = u + u16::from(starts);
+                        (usize::from(u) < reach.weekends).then_some((w, r, f, u))
+                    });
+                    if let Some(m) = to.and_then(|to| reach.at(next, to)) {
+                        best = best.max(Some(m + minutes));
+                    }
+                }
+                reach.more[d * states + state] = best;
+            }
+        }
+        reach
+    }
+
+    fn states(&self) -> usize {
+        2 * self.runs * 2 * self.weekends
+    }
+
+    fn decode(&self, state: usize) -> (bool, u16, bool, u16) {
+        let used = state % self.weekends;
+        let rest = state / self.weekends;
+        let from_start = rest % 2 == 1;
+        let rest = rest / 2;
+        let run = rest % self.runs + 1;
+        let working = rest / self.runs == 1;
+        (working, run as u16, from_start, used as u16)
+    }
+
+    /// Minutes after day `d` from a state; `None` if no row ends from it.
+    fn at(
+        &self,
+        d: usize,
+        (working, run, from_start, used): (bool, u16, bool, u16),
+    ) -> Option<u32> {
+        let run = if working && !self.limited {
+            usize::from(run).min(self.runs)
+        } else {
+            usize::from(run)
+        };
+        if run == 0 || run > self.runs || usize::from(used) >= self.weekends {
+            return None;
+        }
+        let state = ((usize::from(working) * self.runs + run - 1) * 2 + usize::from(from_start))
+            * self.weekends
+            + usize::from(used);
+        self.more[d * self.states() + state]
+    }
+
+    fn more(&self, d: usize, l: &Label) -> Option<u32> {
+        self.at(d, (l.last != OFF, l.run, l.from_start, l.weekends))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::best_row;
+    use crate::search::{OFF, Tables};
+    use crate::{Employee, Problem, ShiftType};
+
+    /// One employee over `days` days with two shift types (a night may not be followed by
+    /// a day shift) and the given contract.
+    fn one(days: usize, contract: (u32, u32, u32, u32, u32, u32), off: Vec<bool>) -> Problem {
+        let (min_shifts, max_consecutive, min_consecutive, min_days_off, max_weekends, max_d) =
+            contract;
+        Problem {
+            days,
+            shift_types: vec![
+                ShiftType {
+                    id: "D".into(),
+                    minutes: 480,
+                    cannot_follow: vec![],
+                },
+                ShiftType {
+                    id: "N".into(),
+                    minutes: 600,
+                    cannot_follow: vec![0],
+                },
+            ],
+            employees: vec![Employee {
+                id: "A".into(),
+                max_shifts: vec![max_d, days as u32],
+                max_minutes: 600 * days as u32,
+                min_minutes: 480 * min_shifts,
+                max_consecutive,
+                min_consecutive,
+                min_days_off,
+                max_weekends,
+                days_off: off,
+            }],
+            cover: vec![Default::default(); days * 2],
+            ..Problem::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Wide enough, the programme finds the cheapest row that keeps every rule, as
+        /// trying every row does; tight minimum minutes are where a wrong dead-label test
+        /// would show.
+        #[test]
+        fn a_wide_programme_finds_the_cheapest_row(
+            days in 7_usize..=10,
+            min_shifts in 0_u32..=7,
+            max_consecutive in 1_u32..=5,
+            min_consecutive in 1_u32..=3,
+            min_days_off in 1_u32..=3,
+            max_weekends in 0_u32..=1,
+            max_d in 0_u32..=6,
+            off in proptest::collection::vec(proptest::bool::weighted(0.1), 10),
+            cell in proptest::collection::vec(-50_i64..50, 30),
+        ) {
+            let p = one(
+                days,
+                (min_shifts, max_consecutive, min_consecutive, min_days_off, max_weekends, max_d),
+                off[..days].to_vec(),
+            );
+            let t = Tables::new(&p, None);
+            let emp = &p.employees[0];
+            let costs: Vec<Option<i64>> = (0..days * 3)
+                .map(|i| {
+                    let (d, v) = (i / 3, i % 3);
+                    let work = v < 2;
+                    (!(work && (emp.days_off[d] || emp.max_shifts[v] == 0))).then_some(cell[i])
+                })
+                .collect();
+            let cost_of = |row: &[i8]| -> Option<i64> {
+                row.iter()
+                    .enumerate()
+                    .map(|(d, v)| costs[d * 3 + if *v == OFF { 2 } else { *v as usize }])
+                    .sum()
+            };
+            let mut best: Option<i64> = None;
+            for code in 0..3_usize.pow(days as u32) {
+                let row: Vec<i8> = (0..days)
+                    .map(|d| match code / 3_usize.pow(d as u32) % 3 {
+                        2 => OFF,
+                        v => v as i8,
+                    })
+                    .collect();
+                if t.employee_cost(0, &row).0 == 0
+                    && let Some(c) = cost_of(&row)
+                {
+                    best = Some(best.map_or(c, |b: i64| b.min(c)));
+                }
+            }
+            let found = best_row(&t, 0, &costs, 1 << 20);
+            prop_assert_eq!(found.as_deref().and_then(cost_of), best);
+            if let Some(row) = &found {
+                prop_assert_eq!(t.employee_cost(0, row).0, 0);
+            }
+        }
+    }
 }

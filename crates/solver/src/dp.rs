@@ -4,7 +4,8 @@
 //! A label is a partial row up to a day: its cost, its last value, the length of its current
 //! run of work or of days off (and whether that run began on day 0, where H6/H7 do not
 //! apply), minutes so far, shifts per type and weekends worked. Transitions enforce H2, H3,
-//! H4 (upper), H5, H6, H7, H8, H9 and pinned cells; H4's minimum is checked at the end.
+//! H4 (upper), H5, H6, H7, H8, H9 and pinned cells; H4's minimum is checked at the end, and
+//! labels that can no longer reach it are dropped as they arise ([`Reach`]).
 //! Labels with the same (last value, run, minutes) are kept only while none dominates
 //! another; a cap per day keeps long horizons tractable (then it is a heuristic).
 

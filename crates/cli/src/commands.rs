@@ -927,7 +927,13 @@ async fn serve(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let store = passa.store().clone();
-    if let Some(transport) = transport(config, keys, Some((passa.clone(), pool.clone())))? {
+    let transport = transport(config, keys, Some((passa.clone(), pool.clone())))?;
+    // Announced before the SMS worker starts: the listener already queues connections, and a
+    // worker that dies at once (a crash test's abort point) must not take the announcement
+    // with it.
+    println!("Passa is listening on http://{address}/ (Ctrl-C to stop)");
+    std::io::stdout().flush().ok();
+    if let Some(transport) = transport {
         crate::worker::spawn(
             passa.clone(),
             transport,
@@ -943,8 +949,6 @@ async fn serve(
         allow,
         clock: Arc::new(now),
     };
-    println!("Passa is listening on http://{address}/ (Ctrl-C to stop)");
-    std::io::stdout().flush().ok();
     tracing::info!(%address, backend = store.backend(), sms = %config.sms.provider, "serving");
     passa_web::serve(listener, store, Some(hooks), shutdown_signal())
         .await

@@ -55,6 +55,9 @@ struct Lp {
     /// Column indexes in the programme's variable order.
     active: Vec<usize>,
     value: Vec<f64>,
+    /// Fixed employees' rows' cost, and per cover row what the unfixed must still cover.
+    fixed_cost: f64,
+    residual: Vec<f64>,
     /// Per cover row, its dual; per employee (unfixed), the convexity dual.
     cover_dual: Vec<f64>,
     employee_dual: Vec<f64>,
@@ -215,6 +218,8 @@ impl<'t, 'a> Master<'t, 'a> {
             .sum();
         Some(Lp {
             objective: sol.obj_val + fixed_cost,
+            fixed_cost,
+            residual: b[..n_cover].to_vec(),
             value: sol.x[..active.len()].to_vec(),
             active,
             cover_dual,
@@ -230,25 +235,14 @@ impl<'t, 'a> Master<'t, 'a> {
         let t = self.t;
         let width = t.types + 1;
         let mut added = 0;
-        let mut lagrangian: f64 = self
-            .fixed
-            .iter()
-            .flatten()
-            .map(|c| self.columns[*c].cost)
-            .sum();
-        for (r, &cell) in self.cover_cells.iter().enumerate() {
-            lagrangian +=
-                duals[r] * f64::from(t.p.cover(cell / t.types, cell % t.types).requirement);
-        }
+        let mut lagrangian: f64 = lp.fixed_cost
+            + duals
+                .iter()
+                .zip(&lp.residual)
+                .map(|(y, b)| y * b)
+                .sum::<f64>();
         for e in 0..self.fixed.len() {
-            if let Some(c) = self.fixed[e] {
-                for (d, v) in self.columns[c].row.iter().enumerate() {
-                    if *v != OFF
-                        && let Some(r) = self.row_of[d * t.types + *v as usize]
-                    {
-                        lagrangian -= duals[r];
-                    }
-                }
+            if self.fixed[e].is_some() {
                 continue;
             }
             // A year-long horizon prices for seconds: the caller's deadline comes first.

@@ -26,14 +26,25 @@ struct Label {
 }
 
 impl Label {
-    fn key(&self) -> (i8, u16, bool, u32) {
-        (self.last, self.run, self.from_start, self.minutes)
+    /// The state labels are compared within: (last value, run, from the start, minutes),
+    /// packed into one integer in that order.
+    fn key(&self) -> u64 {
+        let last = (i64::from(self.last) - i64::from(OFF)) as u64;
+        (last << 58)
+            | (u64::from(self.run) << 42)
+            | (u64::from(self.from_start) << 41)
+            | u64::from(self.minutes)
     }
 
-    fn dominates(&self, other: &Label) -> bool {
+    /// Whether this label is at least as good in every respect; only the first `tracked`
+    /// counts are kept.
+    fn dominates(&self, other: &Label, tracked: usize) -> bool {
         self.cost <= other.cost
             && self.weekends <= other.weekends
-            && self.counts.iter().zip(&other.counts).all(|(a, b)| a <= b)
+            && self.counts[..tracked]
+                .iter()
+                .zip(&other.counts[..tracked])
+                .all(|(a, b)| a <= b)
     }
 }
 
@@ -89,17 +100,40 @@ pub(crate) fn best_row(
     costs: &[Option<i64>],
     cap: usize,
 ) -> Option<Vec<i8>> {
+    best_rows(t, e, costs, cap, 1).into_iter().next()
+}
+
+/// Up to `k` of the cheapest feasible rows the search finds under `costs`, cheapest first
+/// (all different: each label ends one path).
+pub(crate) fn best_rows(
+    t: &Tables<'_>,
+    e: usize,
+    costs: &[Option<i64>],
+    cap: usize,
+    k: usize,
+) -> Vec<Vec<i8>> {
     let p = t.p;
     let emp = &p.employees[e];
     let width = t.types + 1;
     if t.types > MAX_TYPES {
-        return None;
+        return Vec::new();
     }
     let min_off = emp.min_days_off.max(1) as u16;
     // Counts that cannot reach their limit within the horizon are not kept: labels that
     // differ only in them would not dominate each other, and their number would explode.
+    // The kept ones take the first slots of a label's counts, so dominance compares only them.
     let days = t.days as u32;
-    let tracked: Vec<bool> = emp.max_shifts.iter().map(|m| *m < days).collect();
+    let mut tracked = 0;
+    let slot: Vec<Option<usize>> = emp
+        .max_shifts
+        .iter()
+        .map(|m| {
+            (*m < days).then(|| {
+                tracked += 1;
+                tracked - 1
+            })
+        })
+        .collect();
     let weekends_tracked = (emp.max_weekends as usize) < t.days.div_ceil(7);
     let reach = Reach::new(t, e, costs, min_off, weekends_tracked);
     let mut days: Vec<Vec<Label>> = Vec::with_capacity(t.days);
@@ -118,7 +152,9 @@ pub(crate) fn best_row(
         };
         if v < t.types {
             label.minutes = p.shift_types[v].minutes;
-            label.counts[v] = u16::from(tracked[v]);
+            if let Some(k) = slot[v] {
+                label.counts[k] = 1;
+            }
             if emp.max_shifts[v] < 1 || label.minutes > emp.max_minutes || emp.max_consecutive < 1 {
                 continue;
             }
@@ -168,9 +204,14 @@ pub(crate) fn best_row(
                         n.from_start = false;
                     }
                     n.minutes += p.shift_types[s].minutes;
-                    n.counts[s] += u16::from(tracked[s]);
-                    if n.minutes > emp.max_minutes || u32::from(n.counts[s]) > emp.max_shifts[s] {
+                    if n.minutes > emp.max_minutes {
                         continue;
+                    }
+                    if let Some(k) = slot[s] {
+                        n.counts[k] += 1;
+                        if u32::from(n.counts[k]) > emp.max_shifts[s] {
+                            continue;
+                        }
                     }
                     if weekends_tracked && (weekday == 5 || (weekday == 6 && l.last == OFF)) {
                         n.weekends += 1;
@@ -180,38 +221,48 @@ pub(crate) fn best_row(
                     }
                     n.last = s as i8;
                 }
-                next.push(n);
+                // Exact: a label that cannot reach the minimum minutes any more is dead.
+                if reach
+                    .more(d, &n)
+                    .is_some_and(|m| n.minutes + m >= emp.min_minutes)
+                {
+                    next.push(n);
+                }
             }
         }
         // Keep the labels no other label with the same key dominates, cheapest first (and of
-        // those, the one with the fewest weekends used, which later days may need).
-        // Unstable sorts are deterministic too, and avoid the stable sort's scratch copies
-        // of these large labels.
-        next.sort_unstable_by(|a, b| {
-            a.key()
-                .cmp(&b.key())
-                .then(a.cost.cmp(&b.cost))
-                .then(a.weekends.cmp(&b.weekends))
-        });
-        let mut kept: Vec<Label> = Vec::with_capacity(next.len());
+        // those, the one with the fewest weekends used, which later days may need). The
+        // labels are large: an order of small keys is sorted, not the labels themselves.
+        let mut order: Vec<(u64, i64, u16, u32)> = next
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.key(), l.cost, l.weekends, i as u32))
+            .collect();
+        order.sort_unstable();
+        let mut kept: Vec<Label> = Vec::with_capacity(order.len().min(cap + 1));
         let mut group_start = 0;
-        for l in next {
-            if kept.last().is_none_or(|k| k.key() != l.key()) {
+        for &(key, _, _, i) in &order {
+            let l = &next[i as usize];
+            if kept.last().is_none_or(|k| k.key() != key) {
                 group_start = kept.len();
             }
-            if !kept[group_start..].iter().any(|k| k.dominates(&l)) {
-                kept.push(l);
+            if !kept[group_start..].iter().any(|k| k.dominates(l, tracked)) {
+                kept.push(*l);
+                if kept.len() > cap {
+                    break;
+                }
             }
         }
-        // Exact: a label that cannot reach the minimum minutes any more is dead.
-        kept.retain(|l| {
-            reach
-                .more(d, l)
-                .is_some_and(|m| l.minutes + m >= emp.min_minutes)
-        });
         if kept.len() > cap {
-            // First one label per key, the cheapest.
-            kept.dedup_by(|later, earlier| later.key() == earlier.key());
+            // Too many: the first label of each key, the cheapest (never dominated, so the
+            // dominance tests left undone would not have changed this; on Curtois 13 they
+            // were a quarter of the programme's time).
+            kept.clear();
+            for &(key, _, _, i) in &order {
+                if kept.last().is_none_or(|k| k.key() != key) {
+                    kept.push(next[i as usize]);
+                }
+            }
         }
         if kept.len() > cap {
             // Keep the cheapest labels of every minutes total, not just the cheapest overall:
@@ -244,19 +295,28 @@ pub(crate) fn best_row(
         }
         days.push(kept);
     }
-    let last = days.last()?;
-    let (mut i, _) = last
+    let Some(last) = days.last() else {
+        return Vec::new();
+    };
+    let mut ends: Vec<(i64, usize)> = last
         .iter()
         .enumerate()
         .filter(|(_, l)| l.minutes >= emp.min_minutes)
-        .min_by_key(|(_, l)| l.cost)?;
-    let mut row = vec![OFF; t.days];
-    for d in (0..t.days).rev() {
-        let l = &days[d][i];
-        row[d] = l.last;
-        i = l.prev as usize;
-    }
-    Some(row)
+        .map(|(i, l)| (l.cost, i))
+        .collect();
+    ends.sort_unstable();
+    ends.iter()
+        .take(k)
+        .map(|&(_, mut i)| {
+            let mut row = vec![OFF; t.days];
+            for d in (0..t.days).rev() {
+                let l = &days[d][i];
+                row[d] = l.last;
+                i = l.prev as usize;
+            }
+            row
+        })
+        .collect()
 }
 
 /// The most minutes a row can still add after a day, from a label's run state, under the

@@ -686,7 +686,8 @@ pub(crate) fn to_roster(rows: &[Vec<i8>]) -> Roster {
 }
 
 struct Shared {
-    best: Mutex<Option<i64>>,
+    /// The best feasible roster any thread has found: its objective and rows.
+    best: Mutex<Option<(i64, Vec<Vec<i8>>)>>,
     started: Instant,
     progress: Option<Arc<dyn Progress>>,
     stop: AtomicBool,
@@ -710,12 +711,12 @@ fn anneal(
     if let Some(rows) = fallback {
         let f = State::new(t, rows.clone());
         if f.hard == 0 && best_feasible.as_ref().is_none_or(|b| f.soft < b.0) {
-            report(shared, f.soft);
+            report(shared, f.soft, &f.rows);
             best_feasible = Some((f.soft, f.rows));
         }
     }
     if s.hard == 0 && best_feasible.as_ref().is_some_and(|b| b.0 == s.soft) {
-        report(shared, s.soft);
+        report(shared, s.soft, &s.rows);
     }
     let mut least_bad = (s.total(), s.rows.clone());
     let (t_start, t_end) = (heat, T_END);
@@ -776,7 +777,7 @@ fn anneal(
             if s.hard == 0 {
                 if best_feasible.as_ref().is_none_or(|b| s.soft < b.0) {
                     best_feasible = Some((s.soft, s.rows.clone()));
-                    report(shared, s.soft);
+                    report(shared, s.soft, &s.rows);
                 }
             } else if best_feasible.is_none() && s.total() < least_bad.0 {
                 least_bad = (s.total(), s.rows.clone());
@@ -791,11 +792,11 @@ fn anneal(
     (best_total, best_rows, iteration)
 }
 
-fn report(shared: &Shared, objective: i64) {
+fn report(shared: &Shared, objective: i64, rows: &[Vec<i8>]) {
     if let Ok(mut best) = shared.best.lock()
-        && best.is_none_or(|b| objective < b)
+        && best.as_ref().is_none_or(|b| objective < b.0)
     {
-        *best = Some(objective);
+        *best = Some((objective, rows.to_vec()));
         if let Some(p) = &shared.progress {
             p.improved(objective, shared.started.elapsed());
         }
@@ -885,8 +886,9 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                             dp_cap(tables),
                             shared.started + options.time_limit.mul_f64(DIVE_SHARE),
                             &|| {
-                                let found = shared.best.lock().ok().and_then(|b| *b);
-                                found.into_iter().chain(fallback_objective).min()
+                                let found = shared.best.lock().ok().and_then(|b| b.clone());
+                                let own = fallback_objective.map(|o| (o, f.clone()));
+                                found.into_iter().chain(own).min_by_key(|b| b.0)
                             },
                         )
                     {

@@ -431,8 +431,8 @@ impl<'t, 'a> Master<'t, 'a> {
 
 /// Column generation from the rows of `start`, then diving until every employee has one
 /// row: each step fixes the employees whose mix is nearly one row and, at a pace that ends
-/// the dive by `deadline`, the nearest others. The rows of the best roster found so far
-/// (`incumbent`, from the search's threads) join as they improve. `None` when a programme
+/// the dive by `deadline`, the nearest others. The rows of the `incumbent` roster join as
+/// it improves (the caller decides which rosters it sees). `None` when a programme
 /// fails, some employee has no row, or `deadline` passes before the root relaxation is done.
 pub(crate) fn dive(
     t: &Tables<'_>,
@@ -464,11 +464,10 @@ pub(crate) fn dive(
     let mut dive_started = now;
     // The cover duals with the best Lagrangian value so far, and that value.
     let mut center: Option<(Vec<f64>, f64)> = None;
-    // The best roster found so far (by the search's threads) has its rows among the columns:
-    // the relaxation is then never worse than it, and its duals mean something from the
+    // The incumbent's rows are among the columns: the relaxation is then never worse than
+    // it, and with the search's best roster as incumbent its duals mean something from the
     // first round (Curtois 13's root fell from 12 554 by some 300 a round from the row
-    // programme's roster alone, with the search at 2 330). Before, a root that stayed far
-    // above that roster was given up; now none does.
+    // programme's roster alone, with the search at 2 330).
     let mut absorbed: Option<i64> = None;
     m.absorb(incumbent, &mut absorbed);
     let mut lp = m.solve(deadline)?;

@@ -34,7 +34,12 @@ const ROOT_WIDTH: usize = 32;
 /// than its cheapest one.
 const PER_PRICING: usize = 3;
 /// Pricing rounds per fixing in the dive, at most.
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 20;
+/// A dive step's pricing stops once rounds lower the relaxation by less than this.
+const TAIL: f64 = 1.0;
+/// A dive step's pricing stops after this share of the dive's time left: on Curtois 15,
+/// whose root had not converged, the first step's pricing took 8 s of the 17 s left.
+const STEP_SHARE: u32 = 8;
 /// A column at zero in this many relaxations in a row is set aside until pricing finds it
 /// again: a master of every row ever priced grows to thousands of columns and solves
 /// slowly (Curtois 12: 5 000 columns for 60 employees, 0.6 s a solve).
@@ -58,6 +63,8 @@ struct Column {
 }
 
 struct Lp {
+    /// The relaxation's value, fixed rows included.
+    objective: f64,
     /// Column indexes in the programme's variable order.
     active: Vec<usize>,
     value: Vec<f64>,
@@ -78,6 +85,9 @@ struct Master<'t, 'a> {
     row_of: Vec<Option<usize>>,
     cover_cells: Vec<usize>,
     fixed: Vec<Option<usize>>,
+    /// `forced[e * days + d]`: the value the dive fixed that cell to, if any; only columns
+    /// that agree with every forced cell of their employee take part.
+    forced: Vec<Option<i8>>,
     cap: usize,
 }
 
@@ -101,6 +111,7 @@ impl<'t, 'a> Master<'t, 'a> {
             row_of,
             cover_cells,
             fixed: vec![None; t.p.employees.len()],
+            forced: vec![None; t.p.employees.len() * t.days],
             cap,
         }
     }
@@ -128,22 +139,36 @@ impl<'t, 'a> Master<'t, 'a> {
         true
     }
 
-    /// Adds the rows of the `incumbent` roster when it is better than `best`, which it then
-    /// becomes; returns how many rows were new.
-    fn absorb(
-        &mut self,
-        incumbent: &dyn Fn() -> Option<(i64, Vec<Vec<i8>>)>,
-        best: &mut Option<i64>,
-    ) -> usize {
-        let Some((objective, rows)) = incumbent().filter(|i| best.is_none_or(|b| i.0 < b)) else {
-            return 0;
-        };
-        *best = Some(objective);
-        let mut added = 0;
-        for (e, row) in rows.into_iter().enumerate() {
-            added += usize::from(self.add(e, row));
+    /// For each of the `columns` that no longer agrees with its employee's forced cells,
+    /// adds its row with those cells set, where that keeps the employee's rules: the
+    /// relaxation keeps most of its mix after a fixing instead of pricing it back round by
+    /// round (Curtois 19: from 3 966 to 10 605 and six rounds back to 3 989).
+    fn conform(&mut self, columns: &[usize]) {
+        let days = self.t.days;
+        for &c in columns {
+            let e = self.columns[c].employee;
+            if self.fixed[e].is_some() || self.agrees(c) {
+                continue;
+            }
+            let mut row = self.columns[c].row.clone();
+            for (v, f) in row.iter_mut().zip(&self.forced[e * days..][..days]) {
+                if let Some(f) = f {
+                    *v = *f;
+                }
+            }
+            self.add(e, row);
         }
-        added
+    }
+
+    /// Whether column `c` agrees with its employee's forced cells.
+    fn agrees(&self, c: usize) -> bool {
+        let column = &self.columns[c];
+        let forced = &self.forced[column.employee * self.t.days..][..self.t.days];
+        column
+            .row
+            .iter()
+            .zip(forced)
+            .all(|(v, f)| f.is_none_or(|f| f == *v))
     }
 
     /// Solves the restricted master; `None` when Clarabel fails or `until` passes first.
@@ -160,7 +185,7 @@ impl<'t, 'a> Master<'t, 'a> {
         let active: Vec<usize> = (0..self.columns.len())
             .filter(|c| {
                 let column = &self.columns[*c];
-                self.fixed[column.employee].is_none() && column.idle <= IDLE
+                self.fixed[column.employee].is_none() && column.idle <= IDLE && self.agrees(*c)
             })
             .collect();
         let n_eq = n_cover + unfixed.len();
@@ -271,6 +296,7 @@ impl<'t, 'a> Master<'t, 'a> {
             .map(|c| self.columns[*c].cost)
             .sum();
         Some(Lp {
+            objective: sol.obj_val + fixed_cost,
             fixed_cost,
             residual: b[..n_cover].to_vec(),
             value: sol.x[..active.len()].to_vec(),
@@ -374,7 +400,10 @@ impl<'t, 'a> Master<'t, 'a> {
                         .map(|x| x.2);
                 for v in 0..width {
                     let value = (v < t.types).then_some(v);
-                    if pinned.is_some_and(|want| want != value) {
+                    let forced = self.forced[e * t.days + d];
+                    if pinned.is_some_and(|want| want != value)
+                        || forced.is_some_and(|f| f != value.map_or(OFF, |s| s as i8))
+                    {
                         continue;
                     }
                     costs[d * width + v] = match value {
@@ -403,7 +432,7 @@ impl<'t, 'a> Master<'t, 'a> {
                     .iter()
                     .enumerate()
                     .filter_map(|(d, v)| {
-                        let i = if *v == OFF { t.types } else { *v as usize };
+                        let i = value_index(*v, t.types);
                         costs[d * width + i]
                     })
                     .sum::<i64>() as f64
@@ -430,16 +459,15 @@ impl<'t, 'a> Master<'t, 'a> {
 }
 
 /// Column generation from the rows of `start`, then diving until every employee has one
-/// row: each step fixes the employees whose mix is nearly one row and, at a pace that ends
-/// the dive by `deadline`, the nearest others. The rows of the `incumbent` roster join as
-/// it improves (the caller decides which rosters it sees). `None` when a programme
-/// fails, some employee has no row, or `deadline` passes before the root relaxation is done.
+/// row: each step fixes the employees whose mix is nearly one row and forces, at a pace
+/// that ends the dive by `deadline`, the cells (employee, day, value) the relaxation most
+/// agrees on. `None` when a programme fails, some employee has no row, or `deadline` passes
+/// before the root relaxation is done.
 pub(crate) fn dive(
     t: &Tables<'_>,
     start: &[Vec<i8>],
     cap: usize,
     deadline: Instant,
-    incumbent: &dyn Fn() -> Option<(i64, Vec<Vec<i8>>)>,
 ) -> Option<Vec<Vec<i8>>> {
     // The root prices wide from the start: narrow pricing finds rows of slightly negative
     // reduced cost for many rounds and leaves the relaxation far from its optimum (Curtois 17
@@ -459,20 +487,17 @@ pub(crate) fn dive(
     let root_deadline = now + deadline.saturating_duration_since(now) / 2;
     let mut rounds_left = 1_000;
     // Fixing steps taken since the root, and when the first began: their pace sets how many
-    // employees each step fixes.
+    // cells each step forces.
     let mut steps = 0_u32;
     let mut dive_started = now;
     // The cover duals with the best Lagrangian value so far, and that value.
     let mut center: Option<(Vec<f64>, f64)> = None;
-    // The incumbent's rows are among the columns: the relaxation is then never worse than
-    // it, and with the search's best roster as incumbent its duals mean something from the
-    // first round (Curtois 13's root fell from 12 554 by some 300 a round from the row
-    // programme's roster alone, with the search at 2 330).
-    let mut absorbed: Option<i64> = None;
-    m.absorb(incumbent, &mut absorbed);
     let mut lp = m.solve(deadline)?;
     loop {
         // Generate columns until none enters (or the round limit for this fixing).
+        let step_began = Instant::now();
+        let step_budget = deadline.saturating_duration_since(step_began) / STEP_SHARE;
+        let mut flat = 0;
         for _ in 0..rounds_left {
             // At the root, pricing runs at a point between the best-bound duals so far and
             // the LP's (Wentges' smoothing): the LP's duals swing from round to round.
@@ -487,7 +512,6 @@ pub(crate) fn dive(
             };
             let until = if root_done { deadline } else { root_deadline };
             let (mut added, bound) = m.price(&lp, &duals, until);
-            added += m.absorb(incumbent, &mut absorbed);
             if !root_done {
                 if center.as_ref().is_none_or(|(_, b)| bound > *b) {
                     center = Some((duals.clone(), bound));
@@ -509,7 +533,23 @@ pub(crate) fn dive(
                 continue;
             }
             match m.solve(deadline) {
-                Some(next) => lp = next,
+                Some(next) => {
+                    let gain = lp.objective - next.objective;
+                    lp = next;
+                    // In the dive, a step's pricing ends when the relaxation is within a
+                    // unit of the objective of its bound, after two rounds that each gained
+                    // less than that (a round that gains nothing often sets up one that
+                    // does), or when the step has had its share of the time left.
+                    if root_done {
+                        flat = if gain < TAIL { flat + 1 } else { 0 };
+                        if lp.objective - bound < TAIL
+                            || flat >= 2
+                            || step_began.elapsed() > step_budget
+                        {
+                            break;
+                        }
+                    }
+                }
                 // Out of time in the dive: the last relaxation's rounding below.
                 None if root_done => break,
                 None => return None,
@@ -530,43 +570,117 @@ pub(crate) fn dive(
             steps += 1;
         }
         rounds_left = ROUNDS;
-        // Fix every employee whose mix is nearly one row, and the nearest ones until as many
-        // are fixed as the pace asks.
+        // Employees whose mix is nearly one row are fixed to it; of the others, the cells
+        // (employee, day, value) the relaxation most agrees on are forced, as many as the
+        // pace asks. Forcing cells rather than whole rows leaves each employee the rest of
+        // their row to fit around the others: fixing whole rows made the relaxation climb
+        // from 4 040 to 6 146 on Curtois 12 (and the dive's roster cost that).
+        let width = t.types + 1;
         let mut best: Vec<Option<(f64, usize)>> = vec![None; m.fixed.len()];
+        let mut share = vec![0.0; m.fixed.len() * t.days * width];
+        let mut support: Vec<Vec<usize>> = vec![Vec::new(); m.fixed.len()];
         for (k, &c) in lp.active.iter().enumerate() {
-            let e = m.columns[c].employee;
-            if best[e].is_none_or(|(v, _)| lp.value[k] > v) {
-                best[e] = Some((lp.value[k], c));
+            let (e, x) = (m.columns[c].employee, lp.value[k]);
+            if best[e].is_none_or(|(v, _)| x > v) {
+                best[e] = Some((x, c));
+            }
+            if x > 1e-6 {
+                support[e].push(c);
+                for (d, v) in m.columns[c].row.iter().enumerate() {
+                    let i = value_index(*v, t.types);
+                    share[(e * t.days + d) * width + i] += x;
+                }
             }
         }
-        let mut nearest: Vec<(f64, usize, usize)> = best
+        let nearly: Vec<(usize, usize)> = best
             .iter()
             .enumerate()
-            .filter_map(|(e, b)| b.map(|(v, c)| (v, e, c)))
+            .filter_map(|(e, b)| b.filter(|b| b.0 >= NEARLY_ONE).map(|b| (e, b.1)))
             .collect();
-        nearest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let open: Vec<usize> = (0..m.fixed.len())
+            .filter(|e| m.fixed[*e].is_none() && !nearly.iter().any(|n| n.0 == *e))
+            .collect();
+        let mut cells: Vec<(f64, usize, usize, usize)> = Vec::new();
+        for &e in &open {
+            for d in 0..t.days {
+                if m.forced[e * t.days + d].is_some() {
+                    continue;
+                }
+                for i in 0..width {
+                    let x = share[(e * t.days + d) * width + i];
+                    if x > 1e-6 {
+                        cells.push((x, e, d, i));
+                    }
+                }
+            }
+        }
+        if open.is_empty() {
+            for (e, c) in nearly {
+                m.fixed[e] = Some(c);
+            }
+            break;
+        }
         let step =
             (steps > 0).then(|| now.duration_since(dive_started).as_secs_f64() / steps as f64);
+        let free = open
+            .iter()
+            .map(|e| {
+                (0..t.days)
+                    .filter(|d| m.forced[e * t.days + d].is_none())
+                    .count()
+            })
+            .sum();
         let n = pace(
-            nearest.len(),
+            free,
             step,
             deadline.saturating_duration_since(now).as_secs_f64(),
         );
-        let nearly = nearest.iter().take_while(|x| x.0 >= NEARLY_ONE).count();
-        if nearly.max(n) >= nearest.len() {
+        if n >= free {
             m.round(&lp);
             break;
         }
-        for &(_, e, c) in nearest.iter().take(nearly.max(n)) {
+        cells.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then((a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)))
+        });
+        let (fixed_before, forced_before) = (m.fixed.clone(), m.forced.clone());
+        for &(e, c) in &nearly {
             m.fixed[e] = Some(c);
         }
+        let mut forced = 0;
+        for (x, e, d, i) in cells {
+            if forced >= n && x < NEARLY_ONE {
+                break;
+            }
+            if m.forced[e * t.days + d].is_some() {
+                continue;
+            }
+            // Some column in the relaxation's support must agree with every forced cell, so
+            // the next relaxation still has a row for the employee.
+            let v = if i == t.types { OFF } else { i as i8 };
+            let agreeing: Vec<usize> = support[e]
+                .iter()
+                .copied()
+                .filter(|c| m.columns[*c].row[d] == v)
+                .collect();
+            if agreeing.is_empty() {
+                continue;
+            }
+            support[e] = agreeing;
+            m.forced[e * t.days + d] = Some(v);
+            forced += 1;
+        }
+        if forced == 0 && nearly.is_empty() {
+            m.round(&lp);
+            break;
+        }
+        m.conform(&lp.active);
         match m.solve(deadline) {
             Some(next) => lp = next,
             None => {
                 // Out of time: everyone left is rounded from the last relaxation.
-                for &(_, e, _) in nearest.iter().take(nearly.max(n)) {
-                    m.fixed[e] = None;
-                }
+                m.fixed = fixed_before;
+                m.forced = forced_before;
                 m.round(&lp);
                 break;
             }
@@ -578,9 +692,14 @@ pub(crate) fn dive(
         .collect()
 }
 
-/// How many of `left` unfixed employees a fixing step fixes, so that the dive ends in
-/// `remaining` seconds when a step takes `step` seconds. One at a time rounds best; the
-/// first step, with no pace known, fixes one.
+/// The index of cell value `v` (a shift type, or `OFF`) among a cell's `types + 1` values.
+fn value_index(v: i8, types: usize) -> usize {
+    if v == OFF { types } else { v as usize }
+}
+
+/// How many of `left` free cells a fixing step forces, so that the dive ends in `remaining`
+/// seconds when a step takes `step` seconds. One at a time rounds best; the first step,
+/// with no pace known, forces one.
 fn pace(left: usize, step: Option<f64>, remaining: f64) -> usize {
     if remaining <= 0.0 {
         return left.max(1);
@@ -600,7 +719,7 @@ fn pace(left: usize, step: Option<f64>, remaining: f64) -> usize {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use super::{dive, pace};
+    use super::{Master, OFF, dive, pace};
     use crate::search::{Tables, to_roster};
     use crate::{Problem, evaluate, parse_instance};
 
@@ -612,7 +731,7 @@ mod tests {
     }
 
     #[test]
-    fn the_pace_fixes_one_at_a_time_when_time_allows_and_more_when_it_does_not() {
+    fn the_pace_forces_one_cell_at_a_time_when_time_allows_and_more_when_it_does_not() {
         // No step measured yet: one.
         assert_eq!(pace(30, None, 10.0), 1);
         // 30 left, 1 s a step, 100 s left (80 usable): one at a time.
@@ -638,12 +757,72 @@ mod tests {
             let t = Tables::new(&p, None);
             let start = crate::search::row_start(&t);
             let deadline = Instant::now() + Duration::from_secs(120);
-            let rows = dive(&t, &start, 64, deadline, &|| None).expect("the dive ends");
+            let rows = dive(&t, &start, 64, deadline).expect("the dive ends");
             let e = evaluate(&p, &to_roster(&rows));
             assert!(e.feasible(), "Instance{i}: {:?}", e.hard);
             if let Some(optimum) = optimum {
                 assert_eq!(e.objective, optimum, "Instance{i}");
             }
         }
+    }
+
+    /// After cells are forced, the relaxation uses only columns that agree with them, the
+    /// rows `conform` makes keep their employee's rules, and pricing finds only agreeing
+    /// rows.
+    #[test]
+    fn forced_cells_hold_in_every_column_the_relaxation_uses() {
+        let Some(p) = instance(3) else { return };
+        let t = Tables::new(&p, None);
+        let mut m = Master::new(&t, 64);
+        for (e, row) in crate::search::row_start(&t).into_iter().enumerate() {
+            m.add(e, row);
+        }
+        let until = Instant::now() + Duration::from_secs(60);
+        let mut lp = m.solve(until).expect("the root solves");
+        for _ in 0..5 {
+            let duals = lp.cover_dual.clone();
+            m.price(&lp, &duals, until);
+            lp = m.solve(until).expect("the root solves");
+        }
+        // Each of the first four employees is forced to their largest column's first week.
+        for e in 0..4 {
+            let (_, c) = lp
+                .active
+                .iter()
+                .zip(&lp.value)
+                .filter(|(c, _)| m.columns[**c].employee == e)
+                .map(|(c, x)| (*x, *c))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .expect("every employee has a column");
+            let row = m.columns[c].row.clone();
+            for (d, v) in row.into_iter().enumerate().take(7) {
+                m.forced[e * t.days + d] = Some(v);
+            }
+        }
+        let columns_before = m.columns.len();
+        m.conform(&lp.active);
+        assert!(m.columns.len() > columns_before, "conform adds rows");
+        for c in columns_before..m.columns.len() {
+            let column = &m.columns[c];
+            assert_eq!(t.employee_cost(column.employee, &column.row).0, 0);
+            assert!(m.agrees(c));
+        }
+        for _ in 0..5 {
+            lp = m.solve(until).expect("the forced relaxation solves");
+            let duals = lp.cover_dual.clone();
+            m.price(&lp, &duals, until);
+            for &c in &lp.active {
+                let column = &m.columns[c];
+                for d in 0..7 {
+                    if column.employee < 4 {
+                        assert_eq!(Some(column.row[d]), m.forced[column.employee * t.days + d]);
+                    }
+                }
+            }
+        }
+        // Every column priced since agrees too, whether the relaxation uses it or not; the
+        // forced values include days off, not only shifts.
+        assert!((columns_before..m.columns.len()).all(|c| m.agrees(c)));
+        assert!(m.forced.iter().flatten().any(|v| *v == OFF));
     }
 }

@@ -853,11 +853,6 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
         && problem.skill_cover.is_empty()
         && problem.balance.is_empty()
         && options.hard_rule.is_none();
-    // The row programme's roster, when feasible, is a roster the dive must beat from the start.
-    let fallback_objective = fallback.as_ref().filter(|_| dive).and_then(|f| {
-        let s = State::new(&tables, f.clone());
-        (s.hard == 0).then_some(s.soft)
-    });
     let results: Vec<(i64, Vec<Vec<i8>>, u64)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|i| {
@@ -884,10 +879,6 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                             f,
                             dp_cap(tables),
                             shared.started + options.time_limit.mul_f64(DIVE_SHARE),
-                            // Only this thread's own roster: the other threads' rosters
-                            // arrive at moments that vary from run to run, and a seed must
-                            // give the same roster (they helped Curtois 13 and 19).
-                            &|| fallback_objective.map(|o| (o, f.clone())),
                         )
                     {
                         start = d;

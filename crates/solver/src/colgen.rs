@@ -348,11 +348,7 @@ impl<'t, 'a> Master<'t, 'a> {
                     .iter()
                     .enumerate()
                     .filter(|(_, v)| **v != OFF)
-                    .map(|(d, v)| {
-                        let n = count[d * t.types + *v as usize];
-                        let s = *v as usize;
-                        t.cover_cost(d, s, n + 1) - t.cover_cost(d, s, n)
-                    })
+                    .map(|(d, v)| t.cover_step(d, *v as usize, count[d * t.types + *v as usize]))
                     .sum();
                 column.cost + cover as f64
             };
@@ -600,12 +596,21 @@ pub(crate) fn dive(
         let open: Vec<usize> = (0..m.fixed.len())
             .filter(|e| m.fixed[*e].is_none() && !nearly.iter().any(|n| n.0 == *e))
             .collect();
+        if open.is_empty() {
+            for (e, c) in nearly {
+                m.fixed[e] = Some(c);
+            }
+            break;
+        }
+        // The open employees' free cells, and each value they take in the mix.
+        let mut free = 0;
         let mut cells: Vec<(f64, usize, usize, usize)> = Vec::new();
         for &e in &open {
             for d in 0..t.days {
                 if m.forced[e * t.days + d].is_some() {
                     continue;
                 }
+                free += 1;
                 for i in 0..width {
                     let x = share[(e * t.days + d) * width + i];
                     if x > 1e-6 {
@@ -614,22 +619,8 @@ pub(crate) fn dive(
                 }
             }
         }
-        if open.is_empty() {
-            for (e, c) in nearly {
-                m.fixed[e] = Some(c);
-            }
-            break;
-        }
         let step =
             (steps > 0).then(|| now.duration_since(dive_started).as_secs_f64() / steps as f64);
-        let free = open
-            .iter()
-            .map(|e| {
-                (0..t.days)
-                    .filter(|d| m.forced[e * t.days + d].is_none())
-                    .count()
-            })
-            .sum();
         let n = pace(
             free,
             step,

@@ -82,8 +82,8 @@ pub(crate) fn cell_costs(
                 Some(s) => {
                     let n = others[d * t.types + s];
                     Some(
-                        t.request[(e * t.days + d) * t.types + s] + t.cover_cost(d, s, n + 1)
-                            - t.cover_cost(d, s, n)
+                        t.request[(e * t.days + d) * t.types + s]
+                            + t.cover_step(d, s, n)
                             + t.skill_step(e, d, s, 1, &mut skill, false),
                     )
                 }

@@ -293,6 +293,11 @@ impl<'a> Tables<'a> {
         let req = i64::from(c.requirement);
         i64::from(c.weight_under) * (req - n).max(0) + i64::from(c.weight_over) * (n - req).max(0)
     }
+
+    /// What one more person on shift t of day d adds to the cover cost when n already work it.
+    pub(crate) fn cover_step(&self, d: usize, t: usize, n: i64) -> i64 {
+        self.cover_cost(d, t, n + 1) - self.cover_cost(d, t, n)
+    }
 }
 
 /// One trajectory's current state.
@@ -480,15 +485,13 @@ fn delta(
         old.push(prev);
         if prev != OFF {
             let i = d * t.types + prev as usize;
-            cover_delta += t.cover_cost(d, prev as usize, s.count[i] - 1)
-                - t.cover_cost(d, prev as usize, s.count[i]);
+            cover_delta -= t.cover_step(d, prev as usize, s.count[i] - 1);
             s.count[i] -= 1;
             cover_delta += t.skill_step(e, d, prev as usize, -1, &mut s.skill_count, true);
         }
         if v != OFF {
             let i = d * t.types + v as usize;
-            cover_delta += t.cover_cost(d, v as usize, s.count[i] + 1)
-                - t.cover_cost(d, v as usize, s.count[i]);
+            cover_delta += t.cover_step(d, v as usize, s.count[i]);
             s.count[i] += 1;
             cover_delta += t.skill_step(e, d, v as usize, 1, &mut s.skill_count, true);
         }

@@ -13,8 +13,10 @@
 //! The cooling schedule follows the move count, never the clock: two cycles over a move
 //! limit when one is set, else cycles doubling in length, so any time limit ends soon after
 //! a finished cycle. Determinism: each thread follows a trajectory fixed by the seed and its
-//! index; the time limit only decides where it stops (and, on year-long instances, how wide
-//! the row construction may go), so a move limit gives identical results on any machine.
+//! index; the time limit decides where it stops, on year-long instances how wide the row
+//! construction may go, and where thread 0 starts: its dive is paced by the clock, and a root
+//! relaxation still open after a second takes in the best roster any thread has found. A
+//! move limit (no dive) gives identical results on any machine.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -689,7 +691,8 @@ pub(crate) fn to_roster(rows: &[Vec<i8>]) -> Roster {
 }
 
 struct Shared {
-    best: Mutex<Option<i64>>,
+    /// The best feasible roster any thread has found: its objective and rows.
+    best: Mutex<Option<(i64, Vec<Vec<i8>>)>>,
     started: Instant,
     progress: Option<Arc<dyn Progress>>,
     stop: AtomicBool,
@@ -713,12 +716,12 @@ fn anneal(
     if let Some(rows) = fallback {
         let f = State::new(t, rows.clone());
         if f.hard == 0 && best_feasible.as_ref().is_none_or(|b| f.soft < b.0) {
-            report(shared, f.soft);
+            report(shared, f.soft, &f.rows);
             best_feasible = Some((f.soft, f.rows));
         }
     }
     if s.hard == 0 && best_feasible.as_ref().is_some_and(|b| b.0 == s.soft) {
-        report(shared, s.soft);
+        report(shared, s.soft, &s.rows);
     }
     let mut least_bad = (s.total(), s.rows.clone());
     let (t_start, t_end) = (heat, T_END);
@@ -779,7 +782,7 @@ fn anneal(
             if s.hard == 0 {
                 if best_feasible.as_ref().is_none_or(|b| s.soft < b.0) {
                     best_feasible = Some((s.soft, s.rows.clone()));
-                    report(shared, s.soft);
+                    report(shared, s.soft, &s.rows);
                 }
             } else if best_feasible.is_none() && s.total() < least_bad.0 {
                 least_bad = (s.total(), s.rows.clone());
@@ -794,11 +797,11 @@ fn anneal(
     (best_total, best_rows, iteration)
 }
 
-fn report(shared: &Shared, objective: i64) {
+fn report(shared: &Shared, objective: i64, rows: &[Vec<i8>]) {
     if let Ok(mut best) = shared.best.lock()
-        && best.is_none_or(|b| objective < b)
+        && best.as_ref().is_none_or(|b| objective < b.0)
     {
-        *best = Some(objective);
+        *best = Some((objective, rows.to_vec()));
         if let Some(p) = &shared.progress {
             p.improved(objective, shared.started.elapsed());
         }
@@ -882,6 +885,7 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                             f,
                             dp_cap(tables),
                             shared.started + options.time_limit.mul_f64(DIVE_SHARE),
+                            &|| shared.best.lock().ok().and_then(|b| b.clone()),
                         )
                     {
                         start = d;

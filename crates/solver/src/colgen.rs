@@ -152,12 +152,9 @@ impl<'t, 'a> Master<'t, 'a> {
 
     /// Adds the rows of the `incumbent` roster when it is better than `best`, which it then
     /// becomes; returns how many rows joined.
-    fn absorb(
-        &mut self,
-        incumbent: &dyn Fn() -> Option<(i64, Vec<Vec<i8>>)>,
-        best: &mut Option<i64>,
-    ) -> usize {
-        let Some((objective, rows)) = incumbent().filter(|i| best.is_none_or(|b| i.0 < b)) else {
+    fn absorb(&mut self, incumbent: &Incumbent<'_>, best: &mut Option<i64>) -> usize {
+        let Some((objective, rows)) = incumbent(*best).filter(|i| best.is_none_or(|b| i.0 < b))
+        else {
             return 0;
         };
         *best = Some(objective);
@@ -483,6 +480,10 @@ impl<'t, 'a> Master<'t, 'a> {
     }
 }
 
+/// The best roster found elsewhere, with its objective, when that is below the given one
+/// (any, for `None`): asked with the bar first, so a roster no better is never copied.
+pub(crate) type Incumbent<'a> = dyn Fn(Option<i64>) -> Option<(i64, Vec<Vec<i8>>)> + 'a;
+
 /// Column generation from the rows of `start`, then diving until every employee has one
 /// row: each step fixes the employees whose mix is nearly one row and forces, at a pace
 /// that ends the dive by `deadline`, the cells (employee, day, value) the relaxation most
@@ -495,7 +496,7 @@ pub(crate) fn dive(
     start: &[Vec<i8>],
     cap: usize,
     deadline: Instant,
-    incumbent: &dyn Fn() -> Option<(i64, Vec<Vec<i8>>)>,
+    incumbent: &Incumbent<'_>,
 ) -> Option<Vec<Vec<i8>>> {
     // The root prices wide from the start: narrow pricing finds rows of slightly negative
     // reduced cost for many rounds and leaves the relaxation far from its optimum (Curtois 17
@@ -796,7 +797,7 @@ mod tests {
             let t = Tables::new(&p, None);
             let start = crate::search::row_start(&t);
             let deadline = Instant::now() + Duration::from_secs(120);
-            let rows = dive(&t, &start, 64, deadline, &|| None).expect("the dive ends");
+            let rows = dive(&t, &start, 64, deadline, &|_| None).expect("the dive ends");
             let e = evaluate(&p, &to_roster(&rows));
             assert!(e.feasible(), "Instance{i}: {:?}", e.hard);
             if let Some(optimum) = optimum {
@@ -817,7 +818,7 @@ mod tests {
         let start = crate::search::row_start(&t);
         let until = Instant::now() + Duration::from_secs(60);
         // The dive's roster, from a master of its own: the incumbent.
-        let roster = dive(&t, &start, 64, until, &|| None).expect("the dive ends");
+        let roster = dive(&t, &start, 64, until, &|_| None).expect("the dive ends");
         let objective = evaluate(&p, &to_roster(&roster)).objective;
         // A master of the start's rows alone: one row each, so its value is their cost. Solved
         // to the dive's tolerance, so its value is exact to well within the margin below.
@@ -833,7 +834,8 @@ mod tests {
             lp.objective
         );
         let mut best = None;
-        let incumbent = || Some((objective, roster.clone()));
+        // Ignores the bar, so `absorb` itself must refuse a roster no better.
+        let incumbent = |_| Some((objective, roster.clone()));
         assert!(m.absorb(&incumbent, &mut best) > 0);
         assert_eq!(best, Some(objective));
         let lp = m.solve(until).expect("the master solves");
@@ -843,7 +845,7 @@ mod tests {
             lp.objective
         );
         assert_eq!(m.absorb(&incumbent, &mut best), 0);
-        let worse = || Some((objective + 1, roster.clone()));
+        let worse = |_| Some((objective + 1, roster.clone()));
         assert_eq!(m.absorb(&worse, &mut best), 0);
     }
 

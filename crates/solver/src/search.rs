@@ -690,9 +690,19 @@ pub(crate) fn to_roster(rows: &[Vec<i8>]) -> Roster {
         .collect()
 }
 
+/// The best feasible roster any thread has found.
+#[derive(Default)]
+struct Best {
+    objective: Option<i64>,
+    /// Its rows, kept only while [`Shared::keep_rows`] holds.
+    rows: Option<Vec<Vec<i8>>>,
+}
+
 struct Shared {
-    /// The best feasible roster any thread has found: its objective and rows.
-    best: Mutex<Option<(i64, Vec<Vec<i8>>)>>,
+    best: Mutex<Best>,
+    /// Whether `report` keeps the rows too: only while thread 0's root relaxation may take
+    /// them in, so the copy stays off the annealing's path in every other run.
+    keep_rows: AtomicBool,
     started: Instant,
     progress: Option<Arc<dyn Progress>>,
     stop: AtomicBool,
@@ -799,9 +809,15 @@ fn anneal(
 
 fn report(shared: &Shared, objective: i64, rows: &[Vec<i8>]) {
     if let Ok(mut best) = shared.best.lock()
-        && best.as_ref().is_none_or(|b| objective < b.0)
+        && best.objective.is_none_or(|b| objective < b)
     {
-        *best = Some((objective, rows.to_vec()));
+        best.objective = Some(objective);
+        match (&mut best.rows, shared.keep_rows.load(Ordering::Relaxed)) {
+            // Reuses the rows' allocations.
+            (Some(kept), true) if kept.len() == rows.len() => kept.clone_from_slice(rows),
+            (kept, true) => *kept = Some(rows.to_vec()),
+            (kept, false) => *kept = None,
+        }
         if let Some(p) = &shared.progress {
             p.improved(objective, shared.started.elapsed());
         }
@@ -844,12 +860,6 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
             started + options.time_limit / 2,
         ));
     }
-    let shared = Shared {
-        best: Mutex::new(None),
-        started,
-        progress: options.progress.clone(),
-        stop: AtomicBool::new(false),
-    };
     let threads = options.threads.max(1);
     // The relaxation prices rows by requests and cover alone, so it is tried only where
     // those are the whole objective and the employees' own rules all the hard ones; and
@@ -859,6 +869,21 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
         && problem.skill_cover.is_empty()
         && problem.balance.is_empty()
         && options.hard_rule.is_none();
+    let shared = Shared {
+        best: Mutex::default(),
+        // Only other threads' rosters can reach the root: thread 0 anneals after its dive.
+        keep_rows: AtomicBool::new(dive && threads > 1),
+        started,
+        progress: options.progress.clone(),
+        stop: AtomicBool::new(false),
+    };
+    // The best roster any thread has found, when its objective is below `than`.
+    let incumbent = |than: Option<i64>| {
+        let best = shared.best.lock().ok()?;
+        let (objective, rows) = (best.objective?, best.rows.as_ref()?);
+        than.is_none_or(|t| objective < t)
+            .then(|| (objective, rows.clone()))
+    };
     let results: Vec<(i64, Vec<Vec<i8>>, u64)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|i| {
@@ -868,8 +893,8 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                     Some(f) if i % 2 == 1 => f.clone(),
                     _ => start.clone(),
                 };
-                let (tables, shared, start, fallback) =
-                    (&tables, &shared, own_start, fallback.as_ref());
+                let (tables, shared, start, fallback, incumbent) =
+                    (&tables, &shared, own_start, fallback.as_ref(), &incumbent);
                 let seed = options
                     .seed
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15)
@@ -880,16 +905,19 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                     if i == 0
                         && dive
                         && let Some(f) = fallback
-                        && let Some(d) = crate::colgen::dive(
+                    {
+                        let d = crate::colgen::dive(
                             tables,
                             f,
                             dp_cap(tables),
                             shared.started + options.time_limit.mul_f64(DIVE_SHARE),
-                            &|| shared.best.lock().ok().and_then(|b| b.clone()),
-                        )
-                    {
-                        start = d;
-                        heat = DIVE_HEAT;
+                            incumbent,
+                        );
+                        shared.keep_rows.store(false, Ordering::Relaxed);
+                        if let Some(d) = d {
+                            start = d;
+                            heat = DIVE_HEAT;
+                        }
                     }
                     anneal(tables, start, fallback, seed, options, shared, heat)
                 })

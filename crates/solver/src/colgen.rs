@@ -412,38 +412,19 @@ impl<'t, 'a> Master<'t, 'a> {
                 lagrangian = f64::NEG_INFINITY;
                 break;
             }
-            let emp = &t.p.employees[e];
-            let mut costs = vec![None; t.days * width];
-            for d in 0..t.days {
-                let pinned =
-                    t.p.pinned
-                        .iter()
-                        .find(|(pe, pd, _)| *pe == e && *pd == d)
-                        .map(|x| x.2);
-                for v in 0..width {
-                    let value = (v < t.types).then_some(v);
-                    let forced = self.forced[e * t.days + d];
-                    if pinned.is_some_and(|want| want != value)
-                        || forced.is_some_and(|f| f != value.map_or(OFF, |s| s as i8))
-                    {
-                        continue;
-                    }
-                    costs[d * width + v] = match value {
-                        None => Some(t.request_off[e * t.days + d] as f64),
-                        Some(s)
-                            if emp.days_off[d]
-                                || emp.max_shifts.get(s).copied().unwrap_or(0) == 0 =>
-                        {
-                            None
-                        }
-                        Some(s) => {
-                            let dual = self.row_of[d * t.types + s].map_or(0.0, |r| duals[r]);
-                            Some(t.request[(e * t.days + d) * t.types + s] as f64 - dual)
-                        }
-                    }
-                    .map(|c| (c * SCALE).round() as i64);
-                }
-            }
+            let forced = &self.forced[e * t.days..][..t.days];
+            let row_of = &self.row_of;
+            let scaled = |c: f64| (c * SCALE).round() as i64;
+            let costs = crate::dp::costs_by(
+                t,
+                e,
+                |d, value| forced[d].is_none_or(|f| f == value.map_or(OFF, |s| s as i8)),
+                |d| scaled(t.request_off[e * t.days + d] as f64),
+                |d, s| {
+                    let dual = row_of[d * t.types + s].map_or(0.0, |r| duals[r]);
+                    scaled(t.request[(e * t.days + d) * t.types + s] as f64 - dual)
+                },
+            );
             let rows = crate::dp::best_rows(t, e, &costs, self.cap, PER_PRICING);
             if rows.is_empty() {
                 lagrangian = f64::NEG_INFINITY;

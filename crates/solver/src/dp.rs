@@ -48,8 +48,8 @@ impl Label {
     }
 }
 
-/// Per-cell costs for employee `e`: `cost[d * (types + 1) + v]`, `v == types` for off;
-/// `None` where the value is not allowed.
+/// Per-cell costs for employee `e` against the others' counts: `cost[d * (types + 1) + v]`,
+/// `v == types` for off; `None` where the value is not allowed.
 pub(crate) fn cell_costs(
     t: &Tables<'_>,
     e: usize,
@@ -57,6 +57,31 @@ pub(crate) fn cell_costs(
     others_skill: &[i64],
 ) -> Vec<Option<i64>> {
     let mut skill = others_skill.to_vec();
+    costs_by(
+        t,
+        e,
+        |_, _| true,
+        |d| t.request_off[e * t.days + d],
+        |d, s| {
+            t.request[(e * t.days + d) * t.types + s]
+                + t.cover_step(d, s, others[d * t.types + s])
+                + t.skill_step(e, d, s, 1, &mut skill, false)
+        },
+    )
+}
+
+/// Per-cell costs for employee `e`, laid out as [`cell_costs`]'s: a day off costs `off(d)`
+/// and shift type `s` costs `shift(d, s)`, asked day by day in type order. `None` where
+/// another value is pinned, the day is one of the employee's fixed days off or the type one
+/// they may not work, or `allowed(d, value)` refuses it (`None` for off). The one place
+/// that says which values a row programme may use.
+pub(crate) fn costs_by<C: Copy>(
+    t: &Tables<'_>,
+    e: usize,
+    allowed: impl Fn(usize, Option<usize>) -> bool,
+    off: impl Fn(usize) -> C,
+    mut shift: impl FnMut(usize, usize) -> C,
+) -> Vec<Option<C>> {
     let p = t.p;
     let emp = &p.employees[e];
     let width = t.types + 1;
@@ -69,24 +94,15 @@ pub(crate) fn cell_costs(
             .map(|x| x.2);
         for v in 0..width {
             let value = (v < t.types).then_some(v);
-            if let Some(want) = pinned
-                && want != value
-            {
+            if pinned.is_some_and(|want| want != value) || !allowed(d, value) {
                 continue;
             }
             out[d * width + v] = match value {
-                None => Some(t.request_off[e * t.days + d]),
+                None => Some(off(d)),
                 Some(s) if emp.days_off[d] || emp.max_shifts.get(s).copied().unwrap_or(0) == 0 => {
                     None
                 }
-                Some(s) => {
-                    let n = others[d * t.types + s];
-                    Some(
-                        t.request[(e * t.days + d) * t.types + s]
-                            + t.cover_step(d, s, n)
-                            + t.skill_step(e, d, s, 1, &mut skill, false),
-                    )
-                }
+                Some(s) => Some(shift(d, s)),
             };
         }
     }

@@ -5,8 +5,8 @@
 //! two days of one employee (work moves to another day, hours unchanged), swap one day
 //! between two employees (cover unchanged), swap a block of days between two employees, set
 //! a block of days for one employee, and now and then rebuild one employee's whole row as
-//! the best one given the others (`dp.rs`). Each move re-costs only the employees it
-//! touches and the cover cells it changes. Where requests and cover make up the whole
+//! the best one given the others (`dp.rs`). Each move re-costs only the days it changes of
+//! the employees it touches (`tally.rs`) and the cover cells it changes. Where requests and cover make up the whole
 //! objective and the run is bounded by time alone, thread 0 first runs the column-generation
 //! dive (`colgen.rs`) and anneals from its roster, cooler.
 //!
@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use crate::tally::Tally;
 use crate::{Problem, Roster, evaluate};
 
 /// Penalty per unit of hard violation. Lower weights (tried: 30–300) let the penalised
@@ -117,11 +118,11 @@ pub(crate) struct Tables<'a> {
     pinned: Vec<bool>,
     pub(crate) types: usize,
     pub(crate) days: usize,
-    hard_rule: Option<Arc<dyn HardRule>>,
+    pub(crate) hard_rule: Option<Arc<dyn HardRule>>,
     /// `skill_at[d * types + t]`: indexes of the skill covers on shift t of day d.
     skill_at: Vec<Vec<usize>>,
     /// Per employee, their balance targets.
-    balance_of: Vec<Vec<crate::Balance>>,
+    pub(crate) balance_of: Vec<Vec<crate::Balance>>,
 }
 
 impl<'a> Tables<'a> {
@@ -215,79 +216,7 @@ impl<'a> Tables<'a> {
 
     /// (hard units, soft cost) of one employee's row.
     pub(crate) fn employee_cost(&self, e: usize, row: &[i8]) -> (i64, i64) {
-        let emp = &self.p.employees[e];
-        let h = self.days;
-        let mut hard = 0i64;
-        let mut soft = 0i64;
-        let mut counts = [0u32; 64];
-        let mut minutes = 0u32;
-        let mut weekends = 0u32;
-        for (d, &v) in row.iter().enumerate() {
-            if v == OFF {
-                soft += self.request_off[e * h + d];
-                continue;
-            }
-            let t = v as usize;
-            soft += self.request[(e * h + d) * self.types + t];
-            counts[t.min(63)] += 1;
-            minutes += self.p.shift_types[t].minutes;
-            if emp.days_off[d] {
-                hard += 1;
-            }
-            if d + 1 < h && row[d + 1] != OFF && !self.p.may_follow(t, row[d + 1] as usize) {
-                hard += 1;
-            }
-        }
-        for w in 0..h / 7 {
-            if row[7 * w + 5] != OFF || row[7 * w + 6] != OFF {
-                weekends += 1;
-            }
-        }
-        for b in &self.balance_of[e] {
-            let n: u32 = (0..self.types.min(32))
-                .filter(|t| b.counts(*t))
-                .map(|t| counts[t.min(63)])
-                .sum();
-            soft += b.cost(n);
-        }
-        hard += i64::from(weekends.saturating_sub(emp.max_weekends));
-        for (t, max) in emp.max_shifts.iter().enumerate().take(64) {
-            hard += i64::from(counts[t].saturating_sub(*max));
-        }
-        if minutes > emp.max_minutes {
-            hard += i64::from((minutes - emp.max_minutes).div_ceil(60));
-        }
-        if minutes < emp.min_minutes {
-            hard += i64::from((emp.min_minutes - minutes).div_ceil(60));
-        }
-        // Runs of work and of days off.
-        let mut start = 0;
-        while start < h {
-            let working = row[start] != OFF;
-            let mut end = start;
-            while end < h && (row[end] != OFF) == working {
-                end += 1;
-            }
-            let len = (end - start) as u32;
-            let inside = start > 0 && end < h;
-            if working {
-                hard += i64::from(len.saturating_sub(emp.max_consecutive));
-                if inside {
-                    hard += i64::from(emp.min_consecutive.saturating_sub(len));
-                }
-            } else if inside {
-                hard += i64::from(emp.min_days_off.saturating_sub(len));
-            }
-            start = end;
-        }
-        if let Some(rule) = &self.hard_rule {
-            let as_options: Vec<Option<usize>> = row
-                .iter()
-                .map(|v| (*v != OFF).then_some(*v as usize))
-                .collect();
-            hard += i64::from(rule.violations(e, &as_options));
-        }
-        (hard, soft)
+        self.cost_of(e, &self.tally(e, row))
     }
 
     pub(crate) fn cover_cost(&self, d: usize, t: usize, n: i64) -> i64 {
@@ -305,6 +234,8 @@ impl<'a> Tables<'a> {
 /// One trajectory's current state.
 pub(crate) struct State {
     rows: Vec<Vec<i8>>,
+    /// Per employee, their row's tally and its (hard, soft) cost.
+    tally: Vec<Tally>,
     emp: Vec<(i64, i64)>,
     count: Vec<i64>,
     /// People with the skill on each skill cover's shift.
@@ -315,10 +246,15 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn new(t: &Tables<'_>, rows: Vec<Vec<i8>>) -> Self {
-        let emp: Vec<(i64, i64)> = rows
+        let tally: Vec<Tally> = rows
             .iter()
             .enumerate()
-            .map(|(e, r)| t.employee_cost(e, r))
+            .map(|(e, r)| t.tally(e, r))
+            .collect();
+        let emp: Vec<(i64, i64)> = tally
+            .iter()
+            .enumerate()
+            .map(|(e, c)| t.cost_of(e, c))
             .collect();
         let mut count = vec![0i64; t.days * t.types];
         let mut skill_count = vec![0i64; t.p.skill_cover.len()];
@@ -344,6 +280,7 @@ impl State {
         let soft = emp.iter().map(|c| c.1).sum::<i64>() + cover;
         Self {
             rows,
+            tally,
             emp,
             count,
             skill_count,
@@ -465,26 +402,33 @@ fn propose_row(t: &Tables<'_>, s: &State, rng: &mut StdRng, buf: &mut Move, cap:
     !buf.cells.is_empty()
 }
 
+/// Buffers the evaluation of a move reuses.
+#[derive(Default)]
+struct Scratch {
+    /// The employees the move touches, and for each their new tally and cost.
+    touched: Vec<usize>,
+    new_costs: Vec<(Tally, (i64, i64))>,
+    /// The cells' values before the move.
+    old: Vec<i8>,
+    /// One touched employee's row before the move, and the days it changes.
+    before: Vec<i8>,
+    changed: Vec<usize>,
+}
+
 /// The change in (hard, soft) if the move were made; leaves the state as it was.
-fn delta(
-    t: &Tables<'_>,
-    s: &mut State,
-    m: &Move,
-    touched: &mut Vec<usize>,
-    new_costs: &mut Vec<(i64, i64)>,
-) -> (i64, i64) {
-    touched.clear();
+fn delta(t: &Tables<'_>, s: &mut State, m: &Move, x: &mut Scratch) -> (i64, i64) {
+    x.touched.clear();
     for (e, _, _) in &m.cells {
-        if !touched.contains(e) {
-            touched.push(*e);
+        if !x.touched.contains(e) {
+            x.touched.push(*e);
         }
     }
     let mut cover_delta = 0i64;
     // Apply to rows and counts, measure, then undo.
-    let mut old: Vec<i8> = Vec::with_capacity(m.cells.len());
+    x.old.clear();
     for &(e, d, v) in &m.cells {
         let prev = s.rows[e][d];
-        old.push(prev);
+        x.old.push(prev);
         if prev != OFF {
             let i = d * t.types + prev as usize;
             cover_delta -= t.cover_step(d, prev as usize, s.count[i] - 1);
@@ -499,15 +443,28 @@ fn delta(
         }
         s.rows[e][d] = v;
     }
-    new_costs.clear();
+    x.new_costs.clear();
     let (mut dh, mut ds) = (0, cover_delta);
-    for e in touched.iter() {
-        let c = t.employee_cost(*e, &s.rows[*e]);
-        dh += c.0 - s.emp[*e].0;
-        ds += c.1 - s.emp[*e].1;
-        new_costs.push(c);
+    for &e in &x.touched {
+        x.before.clone_from(&s.rows[e]);
+        x.changed.clear();
+        // In reverse, so a cell changed twice ends with its first value before.
+        for (&(ce, d, _), &was) in m.cells.iter().zip(&x.old).rev() {
+            if ce == e {
+                x.before[d] = was;
+                if !x.changed.contains(&d) {
+                    x.changed.push(d);
+                }
+            }
+        }
+        let mut tally = s.tally[e];
+        t.retally(e, &x.before, &s.rows[e], &x.changed, &mut tally);
+        let c = t.cost_of(e, &tally);
+        dh += c.0 - s.emp[e].0;
+        ds += c.1 - s.emp[e].1;
+        x.new_costs.push((tally, c));
     }
-    for (&(e, d, v), prev) in m.cells.iter().zip(old).rev() {
+    for (&(e, d, v), &prev) in m.cells.iter().zip(&x.old).rev() {
         if v != OFF {
             s.count[d * t.types + v as usize] -= 1;
             t.skill_step(e, d, v as usize, -1, &mut s.skill_count, true);
@@ -521,15 +478,7 @@ fn delta(
     (dh, ds)
 }
 
-fn apply(
-    t: &Tables<'_>,
-    s: &mut State,
-    m: &Move,
-    touched: &[usize],
-    new_costs: &[(i64, i64)],
-    dh: i64,
-    ds: i64,
-) {
+fn apply(t: &Tables<'_>, s: &mut State, m: &Move, x: &Scratch, dh: i64, ds: i64) {
     for &(e, d, v) in &m.cells {
         let prev = s.rows[e][d];
         if prev != OFF {
@@ -542,7 +491,8 @@ fn apply(
         }
         s.rows[e][d] = v;
     }
-    for (e, c) in touched.iter().zip(new_costs) {
+    for (e, (tally, c)) in x.touched.iter().zip(&x.new_costs) {
+        s.tally[*e] = *tally;
         s.emp[*e] = *c;
     }
     s.hard += dh;
@@ -736,7 +686,7 @@ fn anneal(
     let mut least_bad = (s.total(), s.rows.clone());
     let (t_start, t_end) = (heat, T_END);
     let mut m = Move { cells: Vec::new() };
-    let (mut touched, mut new_costs) = (Vec::new(), Vec::new());
+    let mut scratch = Scratch::default();
     let dp_cap = dp_cap(t);
     let mut iteration: u64 = 0;
     let mut round = 0u64;
@@ -785,10 +735,10 @@ fn anneal(
         if !proposed {
             continue;
         }
-        let (dh, ds) = delta(t, &mut s, &m, &mut touched, &mut new_costs);
+        let (dh, ds) = delta(t, &mut s, &m, &mut scratch);
         let d = HARD * dh + ds;
         if d <= 0 || rng.random_bool((-(d as f64) / temperature).exp().min(1.0)) {
-            apply(t, &mut s, &m, &touched, &new_costs, dh, ds);
+            apply(t, &mut s, &m, &scratch, dh, ds);
             if s.hard == 0 {
                 if best_feasible.as_ref().is_none_or(|b| s.soft < b.0) {
                     best_feasible = Some((s.soft, s.rows.clone()));

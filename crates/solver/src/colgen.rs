@@ -6,7 +6,9 @@
 //! programmes are solved by Clarabel (an interior-point solver in pure Rust: no LP solver
 //! of our own). On these rostering problems that relaxation is tight, and fixing the
 //! employees whose mix is nearly one row, re-solving between fixings ("diving"), ends in a
-//! roster close to the best. The search then starts from it.
+//! roster close to the best. Where a dive falls short of the relaxation with time to
+//! spare, more dives start from the same root in shaken orders, and the search starts from
+//! the best roster of them.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -15,6 +17,9 @@ use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
     DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT,
 };
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
 use crate::search::{OFF, Tables};
 
@@ -61,6 +66,11 @@ const SPARE: f64 = 0.2;
 const ABSORB_AFTER: Duration = Duration::from_secs(1);
 /// Mixes at least this close to one row are fixed together.
 const NEARLY_ONE: f64 = 0.99;
+/// Dives from one root, at most. A dive's late steps can lift the relaxation by half a
+/// cover shortfall each, and where they do depends on the order of the steps before: on
+/// Curtois 16 the first dive ends at 3 323 and a later one, in a shaken order, at 3 225
+/// (the optimum); undoing such a step and banning its value instead lifted it as much.
+const MAX_DIVES: u32 = 50;
 
 struct Column {
     employee: usize,
@@ -70,6 +80,7 @@ struct Column {
     idle: u32,
 }
 
+#[derive(Clone)]
 struct Lp {
     /// The relaxation's value, fixed rows included.
     objective: f64,
@@ -469,15 +480,17 @@ pub(crate) type Incumbent<'a> = dyn Fn(Option<i64>) -> Option<(i64, Vec<Vec<i8>>
 /// row: each step fixes the employees whose mix is nearly one row and forces, at a pace
 /// that ends the dive by `deadline`, the cells (employee, day, value) the relaxation most
 /// agrees on. A root still open after [`ABSORB_AFTER`] takes in the rows of `incumbent` (the
-/// best roster found elsewhere, with its objective) whenever it improves. `None` when a
-/// programme fails, some employee has no row, or `deadline` passes before the root
-/// relaxation is done.
+/// best roster found elsewhere, with its objective) whenever it improves. Further dives
+/// from the root, in orders shaken by `seed`, follow while time allows (see [`MAX_DIVES`]);
+/// the cheapest roster is returned. `None` when a programme fails, some employee has no
+/// row, or `deadline` passes before the root relaxation is done.
 pub(crate) fn dive(
     t: &Tables<'_>,
     start: &[Vec<i8>],
     cap: usize,
     deadline: Instant,
     incumbent: &Incumbent<'_>,
+    seed: u64,
 ) -> Option<Vec<Vec<i8>>> {
     // The root prices wide from the start: narrow pricing finds rows of slightly negative
     // reduced cost for many rounds and leaves the relaxation far from its optimum (Curtois 17
@@ -505,212 +518,261 @@ pub(crate) fn dive(
     let mut lp = m.solve(deadline)?;
     // The objective of the last roster taken in from `incumbent`.
     let mut absorbed: Option<i64> = None;
+    // The root relaxation, which later dives start from; the dives so far, and the best
+    // roster with its cost.
+    let mut root: Option<Lp> = None;
+    let mut dives = 0_u32;
+    let mut best: Option<(i64, Vec<Vec<i8>>)> = None;
     loop {
-        // Generate columns until none enters (or the round limit for this fixing).
-        let step_began = Instant::now();
-        let step_budget = deadline.saturating_duration_since(step_began) / STEP_SHARE;
-        let mut flat = 0;
-        for _ in 0..rounds_left {
-            // At the root, pricing runs at a point between the best-bound duals so far and
-            // the LP's (Wentges' smoothing): the LP's duals swing from round to round.
-            let smoothing = if root_done { 0.0 } else { SMOOTHING };
-            let duals: Vec<f64> = match &center {
-                Some((c, _)) if smoothing > 0.0 => c
-                    .iter()
-                    .zip(&lp.cover_dual)
-                    .map(|(c, d)| smoothing * c + (1.0 - smoothing) * d)
-                    .collect(),
-                _ => lp.cover_dual.clone(),
-            };
-            let until = if root_done { deadline } else { root_deadline };
-            let (mut added, bound) = m.price(&lp, &duals, until);
-            // A root still open after a second takes in the best roster any thread has
-            // found: its rows give the relaxation a value no worse than that roster's and
-            // duals to match (Curtois 13 after 18 s: 7 675 without, 1 919 with). Not sooner,
-            // so a relaxation that converges at once stays clear of the other threads' timing.
-            if !root_done && began.elapsed() >= ABSORB_AFTER {
-                added += m.absorb(incumbent, &mut absorbed);
-            }
-            if !root_done {
-                if center.as_ref().is_none_or(|(_, b)| bound > *b) {
-                    center = Some((duals.clone(), bound));
+        let mut rng = StdRng::seed_from_u64(seed.wrapping_add(u64::from(dives)));
+        loop {
+            // Generate columns until none enters (or the round limit for this fixing).
+            let step_began = Instant::now();
+            let step_budget = deadline.saturating_duration_since(step_began) / STEP_SHARE;
+            let mut flat = 0;
+            for _ in 0..rounds_left {
+                // At the root, pricing runs at a point between the best-bound duals so far and
+                // the LP's (Wentges' smoothing): the LP's duals swing from round to round.
+                let smoothing = if root_done { 0.0 } else { SMOOTHING };
+                let duals: Vec<f64> = match &center {
+                    Some((c, _)) if smoothing > 0.0 => c
+                        .iter()
+                        .zip(&lp.cover_dual)
+                        .map(|(c, d)| smoothing * c + (1.0 - smoothing) * d)
+                        .collect(),
+                    _ => lp.cover_dual.clone(),
+                };
+                let until = if root_done { deadline } else { root_deadline };
+                let (mut added, bound) = m.price(&lp, &duals, until);
+                // A root still open after a second takes in the best roster any thread has
+                // found: its rows give the relaxation a value no worse than that roster's and
+                // duals to match (Curtois 13 after 18 s: 7 675 without, 1 919 with). Not sooner,
+                // so a relaxation that converges at once stays clear of the other threads' timing.
+                if !root_done && began.elapsed() >= ABSORB_AFTER {
+                    added += m.absorb(incumbent, &mut absorbed);
                 }
-                if added == 0 && duals != lp.cover_dual {
-                    // A mispricing: the smoothed point found nothing; price at the LP's duals.
-                    added = m.price(&lp, &lp.cover_dual, until).0;
+                if !root_done {
+                    if center.as_ref().is_none_or(|(_, b)| bound > *b) {
+                        center = Some((duals.clone(), bound));
+                    }
+                    if added == 0 && duals != lp.cover_dual {
+                        // A mispricing: the smoothed point found nothing; price at the LP's duals.
+                        added = m.price(&lp, &lp.cover_dual, until).0;
+                    }
                 }
-            }
-            if Instant::now() >= deadline || (!root_done && Instant::now() >= root_deadline) {
-                break;
-            }
-            if added == 0 {
-                // Cheap pricing found nothing: at the root, price wider, up to exact.
-                if root_done || m.cap >= MAX_CAP || Instant::now() >= root_deadline {
+                if Instant::now() >= deadline || (!root_done && Instant::now() >= root_deadline) {
                     break;
                 }
-                m.cap = (m.cap * 4).min(MAX_CAP);
-                continue;
+                if added == 0 {
+                    // Cheap pricing found nothing: at the root, price wider, up to exact.
+                    if root_done || m.cap >= MAX_CAP || Instant::now() >= root_deadline {
+                        break;
+                    }
+                    m.cap = (m.cap * 4).min(MAX_CAP);
+                    continue;
+                }
+                // Few rows entering at the root means the row programme's width, not the
+                // relaxation, holds it up: price wider from the next round (Curtois 14 after
+                // 18 s: 1 321 at the root's width, 1 291 widened; best known 1 278).
+                if !root_done && added * 2 < m.fixed.len() {
+                    m.cap = (m.cap * 4).min(MAX_CAP);
+                }
+                match m.solve(deadline) {
+                    Some(next) => {
+                        let gain = lp.objective - next.objective;
+                        lp = next;
+                        // In the dive, a step's pricing ends when the relaxation is within a
+                        // unit of the objective of its bound, after two rounds that each gained
+                        // less than that (a round that gains nothing often sets up one that
+                        // does), or when the step has had its share of the time left.
+                        if root_done {
+                            flat = if gain < TAIL { flat + 1 } else { 0 };
+                            if lp.objective - bound < TAIL
+                                || flat >= 2
+                                || step_began.elapsed() > step_budget
+                            {
+                                break;
+                            }
+                        }
+                    }
+                    // Out of time in the dive: the last relaxation's rounding below.
+                    None if root_done => break,
+                    None => return None,
+                }
             }
-            // Few rows entering at the root means the row programme's width, not the
-            // relaxation, holds it up: price wider from the next round (Curtois 14 after
-            // 18 s: 1 321 at the root's width, 1 291 widened; best known 1 278).
-            if !root_done && added * 2 < m.fixed.len() {
-                m.cap = (m.cap * 4).min(MAX_CAP);
+            // A root unfinished at the deadline leaves nothing to dive from. (Past the deadline,
+            // a dive under way fixes everyone left at once, as the pace asks: a rougher roster
+            // still beats none.)
+            if !root_done && Instant::now() >= deadline {
+                return None;
             }
-            match m.solve(deadline) {
-                Some(next) => {
-                    let gain = lp.objective - next.objective;
-                    lp = next;
-                    // In the dive, a step's pricing ends when the relaxation is within a
-                    // unit of the objective of its bound, after two rounds that each gained
-                    // less than that (a round that gains nothing often sets up one that
-                    // does), or when the step has had its share of the time left.
-                    if root_done {
-                        flat = if gain < TAIL { flat + 1 } else { 0 };
-                        if lp.objective - bound < TAIL
-                            || flat >= 2
-                            || step_began.elapsed() > step_budget
-                        {
-                            break;
+            let now = Instant::now();
+            if !root_done {
+                root = Some(lp.clone());
+                root_done = true;
+                m.tolerance = TOLERANCE;
+                m.cap = dive_cap;
+                dive_started = now;
+            } else {
+                steps += 1;
+            }
+            rounds_left = ROUNDS;
+            // Employees whose mix is nearly one row are fixed to it; of the others, the cells
+            // (employee, day, value) the relaxation most agrees on are forced, as many as the
+            // pace asks. Forcing cells rather than whole rows leaves each employee the rest of
+            // their row to fit around the others: fixing whole rows made the relaxation climb
+            // from 4 040 to 6 146 on Curtois 12 (and the dive's roster cost that).
+            let width = t.types + 1;
+            let mut best: Vec<Option<(f64, usize)>> = vec![None; m.fixed.len()];
+            let mut share = vec![0.0; m.fixed.len() * t.days * width];
+            let mut support: Vec<Vec<usize>> = vec![Vec::new(); m.fixed.len()];
+            for (k, &c) in lp.active.iter().enumerate() {
+                let (e, x) = (m.columns[c].employee, lp.value[k]);
+                if best[e].is_none_or(|(v, _)| x > v) {
+                    best[e] = Some((x, c));
+                }
+                if x > 1e-6 {
+                    support[e].push(c);
+                    for (d, v) in m.columns[c].row.iter().enumerate() {
+                        let i = value_index(*v, t.types);
+                        share[(e * t.days + d) * width + i] += x;
+                    }
+                }
+            }
+            let nearly: Vec<(usize, usize)> = best
+                .iter()
+                .enumerate()
+                .filter_map(|(e, b)| b.filter(|b| b.0 >= NEARLY_ONE).map(|b| (e, b.1)))
+                .collect();
+            let open: Vec<usize> = (0..m.fixed.len())
+                .filter(|e| m.fixed[*e].is_none() && !nearly.iter().any(|n| n.0 == *e))
+                .collect();
+            if open.is_empty() {
+                for (e, c) in nearly {
+                    m.fixed[e] = Some(c);
+                }
+                break;
+            }
+            // The open employees' free cells, and each value they take in the mix.
+            let mut free = 0;
+            let mut cells: Vec<(f64, f64, usize, usize, usize)> = Vec::new();
+            for &e in &open {
+                for d in 0..t.days {
+                    if m.forced[e * t.days + d].is_some() {
+                        continue;
+                    }
+                    free += 1;
+                    for i in 0..width {
+                        let x = share[(e * t.days + d) * width + i];
+                        if x > 1e-6 {
+                            // Later dives take the cells in an order shaken by a random factor
+                            // in [1, 2), so each follows its own path down from the root.
+                            let key = if dives > 0 && x < NEARLY_ONE {
+                                x * (1.0 + rng.random::<f64>())
+                            } else {
+                                x
+                            };
+                            cells.push((key, x, e, d, i));
                         }
                     }
                 }
-                // Out of time in the dive: the last relaxation's rounding below.
-                None if root_done => break,
-                None => return None,
             }
-        }
-        // A root unfinished at the deadline leaves nothing to dive from. (Past the deadline,
-        // a dive under way fixes everyone left at once, as the pace asks: a rougher roster
-        // still beats none.)
-        if !root_done && Instant::now() >= deadline {
-            return None;
-        }
-        let now = Instant::now();
-        if !root_done {
-            root_done = true;
-            m.tolerance = TOLERANCE;
-            m.cap = dive_cap;
-            dive_started = now;
-        } else {
-            steps += 1;
-        }
-        rounds_left = ROUNDS;
-        // Employees whose mix is nearly one row are fixed to it; of the others, the cells
-        // (employee, day, value) the relaxation most agrees on are forced, as many as the
-        // pace asks. Forcing cells rather than whole rows leaves each employee the rest of
-        // their row to fit around the others: fixing whole rows made the relaxation climb
-        // from 4 040 to 6 146 on Curtois 12 (and the dive's roster cost that).
-        let width = t.types + 1;
-        let mut best: Vec<Option<(f64, usize)>> = vec![None; m.fixed.len()];
-        let mut share = vec![0.0; m.fixed.len() * t.days * width];
-        let mut support: Vec<Vec<usize>> = vec![Vec::new(); m.fixed.len()];
-        for (k, &c) in lp.active.iter().enumerate() {
-            let (e, x) = (m.columns[c].employee, lp.value[k]);
-            if best[e].is_none_or(|(v, _)| x > v) {
-                best[e] = Some((x, c));
-            }
-            if x > 1e-6 {
-                support[e].push(c);
-                for (d, v) in m.columns[c].row.iter().enumerate() {
-                    let i = value_index(*v, t.types);
-                    share[(e * t.days + d) * width + i] += x;
-                }
-            }
-        }
-        let nearly: Vec<(usize, usize)> = best
-            .iter()
-            .enumerate()
-            .filter_map(|(e, b)| b.filter(|b| b.0 >= NEARLY_ONE).map(|b| (e, b.1)))
-            .collect();
-        let open: Vec<usize> = (0..m.fixed.len())
-            .filter(|e| m.fixed[*e].is_none() && !nearly.iter().any(|n| n.0 == *e))
-            .collect();
-        if open.is_empty() {
-            for (e, c) in nearly {
-                m.fixed[e] = Some(c);
-            }
-            break;
-        }
-        // The open employees' free cells, and each value they take in the mix.
-        let mut free = 0;
-        let mut cells: Vec<(f64, usize, usize, usize)> = Vec::new();
-        for &e in &open {
-            for d in 0..t.days {
-                if m.forced[e * t.days + d].is_some() {
-                    continue;
-                }
-                free += 1;
-                for i in 0..width {
-                    let x = share[(e * t.days + d) * width + i];
-                    if x > 1e-6 {
-                        cells.push((x, e, d, i));
-                    }
-                }
-            }
-        }
-        let step =
-            (steps > 0).then(|| now.duration_since(dive_started).as_secs_f64() / steps as f64);
-        let n = pace(
-            free,
-            step,
-            deadline.saturating_duration_since(now).as_secs_f64(),
-        );
-        if n >= free {
-            m.round(&lp);
-            break;
-        }
-        cells.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then((a.1, a.2, a.3).cmp(&(b.1, b.2, b.3)))
-        });
-        let (fixed_before, forced_before) = (m.fixed.clone(), m.forced.clone());
-        for &(e, c) in &nearly {
-            m.fixed[e] = Some(c);
-        }
-        let mut forced = 0;
-        for (x, e, d, i) in cells {
-            if forced >= n && x < NEARLY_ONE {
-                break;
-            }
-            if m.forced[e * t.days + d].is_some() {
-                continue;
-            }
-            // Some column in the relaxation's support must agree with every forced cell, so
-            // the next relaxation still has a row for the employee.
-            let v = if i == t.types { OFF } else { i as i8 };
-            let agreeing: Vec<usize> = support[e]
-                .iter()
-                .copied()
-                .filter(|c| m.columns[*c].row[d] == v)
-                .collect();
-            if agreeing.is_empty() {
-                continue;
-            }
-            support[e] = agreeing;
-            m.forced[e * t.days + d] = Some(v);
-            forced += 1;
-        }
-        if forced == 0 && nearly.is_empty() {
-            m.round(&lp);
-            break;
-        }
-        m.conform(&lp.active);
-        match m.solve(deadline) {
-            Some(next) => lp = next,
-            None => {
-                // Out of time: everyone left is rounded from the last relaxation.
-                m.fixed = fixed_before;
-                m.forced = forced_before;
+            let step =
+                (steps > 0).then(|| now.duration_since(dive_started).as_secs_f64() / steps as f64);
+            let n = pace(
+                free,
+                step,
+                deadline.saturating_duration_since(now).as_secs_f64(),
+            );
+            if n >= free {
                 m.round(&lp);
                 break;
             }
+            cells.sort_by(|a, b| {
+                b.0.total_cmp(&a.0)
+                    .then((a.2, a.3, a.4).cmp(&(b.2, b.3, b.4)))
+            });
+            let (fixed_before, forced_before) = (m.fixed.clone(), m.forced.clone());
+            for &(e, c) in &nearly {
+                m.fixed[e] = Some(c);
+            }
+            let mut forced = 0;
+            for (_, x, e, d, i) in cells {
+                if forced >= n && x < NEARLY_ONE {
+                    break;
+                }
+                if m.forced[e * t.days + d].is_some() {
+                    continue;
+                }
+                // Some column in the relaxation's support must agree with every forced cell, so
+                // the next relaxation still has a row for the employee.
+                let v = if i == t.types { OFF } else { i as i8 };
+                let agreeing: Vec<usize> = support[e]
+                    .iter()
+                    .copied()
+                    .filter(|c| m.columns[*c].row[d] == v)
+                    .collect();
+                if agreeing.is_empty() {
+                    continue;
+                }
+                support[e] = agreeing;
+                m.forced[e * t.days + d] = Some(v);
+                forced += 1;
+            }
+            if forced == 0 && nearly.is_empty() {
+                m.round(&lp);
+                break;
+            }
+            m.conform(&lp.active);
+            match m.solve(deadline) {
+                Some(next) => lp = next,
+                None => {
+                    // Out of time: everyone left is rounded from the last relaxation.
+                    m.fixed = fixed_before;
+                    m.forced = forced_before;
+                    m.round(&lp);
+                    break;
+                }
+            }
         }
+        let rows: Option<Vec<Vec<i8>>> = m
+            .fixed
+            .iter()
+            .map(|c| c.map(|c| m.columns[c].row.clone()))
+            .collect();
+        if let Some(rows) = rows {
+            // The rows are columns, so they keep every employee's rules: the cost is soft.
+            let cost = crate::search::State::new(t, rows.clone()).soft;
+            if best.as_ref().is_none_or(|b| cost < b.0) {
+                best = Some((cost, rows));
+            }
+        }
+        // Another dive from the root while one as long as the last still fits and the best
+        // roster falls short of the root's value.
+        let now = Instant::now();
+        let took = now.duration_since(dive_started);
+        dives += 1;
+        let Some(r) = root.as_ref().filter(|r| {
+            best.as_ref()
+                .is_some_and(|b| b.0 as f64 > r.objective.ceil() + TOLERANCE)
+                && dives < MAX_DIVES
+                && now + took < deadline
+        }) else {
+            break;
+        };
+        lp = r.clone();
+        // Columns of the root's mix that the dive set aside take part again.
+        for &c in &lp.active {
+            m.columns[c].idle = 0;
+        }
+        m.fixed.fill(None);
+        m.forced.fill(None);
+        steps = 0;
+        dive_started = now;
+        // Straight to the first fixing: the root's pricing is done.
+        rounds_left = 0;
     }
-    m.fixed
-        .iter()
-        .map(|c| c.map(|c| m.columns[c].row.clone()))
-        .collect()
+    best.map(|b| b.1)
 }
 
 /// The index of cell value `v` (a shift type, or `OFF`) among a cell's `types + 1` values.
@@ -766,24 +828,22 @@ mod tests {
         assert_eq!(pace(30, None, 0.0), 30);
     }
 
-    /// Curtois 2 and 3 have proven optima (828 and 1001), which the dive reaches on its own
-    /// from the row programme's roster; instance 1's relaxation is not tight (558 for 607),
-    /// and its dive must still end in a roster that keeps every rule.
+    /// Curtois 1, 2 and 3 have proven optima (607, 828 and 1001), which the dive reaches on
+    /// its own from the row programme's roster. Instance 1's relaxation is not tight (558 for
+    /// 607): its first dive ends at 609, and a later one from the same root at 607.
     #[test]
     fn the_dive_reaches_proven_optima_and_keeps_every_rule() {
-        for (i, optimum) in [(1, None), (2, Some(828)), (3, Some(1001))] {
+        for (i, optimum) in [(1, 607), (2, 828), (3, 1001)] {
             // The benchmark folder lies beside the repository; without it there is nothing
             // to check.
             let Some(p) = instance(i) else { return };
             let t = Tables::new(&p, None);
             let start = crate::search::row_start(&t);
             let deadline = Instant::now() + Duration::from_secs(120);
-            let rows = dive(&t, &start, 64, deadline, &|_| None).expect("the dive ends");
+            let rows = dive(&t, &start, 64, deadline, &|_| None, 1).expect("the dive ends");
             let e = evaluate(&p, &to_roster(&rows));
             assert!(e.feasible(), "Instance{i}: {:?}", e.hard);
-            if let Some(optimum) = optimum {
-                assert_eq!(e.objective, optimum, "Instance{i}");
-            }
+            assert_eq!(e.objective, optimum, "Instance{i}");
         }
     }
 
@@ -799,7 +859,7 @@ mod tests {
         let start = crate::search::row_start(&t);
         let until = Instant::now() + Duration::from_secs(60);
         // The dive's roster, from a master of its own: the incumbent.
-        let roster = dive(&t, &start, 64, until, &|_| None).expect("the dive ends");
+        let roster = dive(&t, &start, 64, until, &|_| None, 1).expect("the dive ends");
         let objective = evaluate(&p, &to_roster(&roster)).objective;
         // A master of the start's rows alone: one row each, so its value is their cost. Solved
         // to the dive's tolerance, so its value is exact to well within the margin below.

@@ -862,6 +862,7 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                             dp_cap(tables),
                             shared.started + options.time_limit.mul_f64(DIVE_SHARE),
                             incumbent,
+                            seed,
                         );
                         shared.keep_rows.store(false, Ordering::Relaxed);
                         if let Some(d) = d {

@@ -3,10 +3,10 @@
 //! The relaxation chooses, for each employee, a mix of whole rows (columns) that keep every
 //! rule of that employee, so that the cover cost plus the requests' cost is least. New rows
 //! come from the row programme (`dp.rs`) priced with the cover rows' duals; the linear
-//! programmes are solved by Clarabel (an interior-point solver in pure Rust: no LP solver
-//! of our own). On these rostering problems that relaxation is tight, and fixing the
-//! employees whose mix is nearly one row, re-solving between fixings ("diving"), ends in a
-//! roster close to the best. Where a dive falls short of the relaxation with time to
+//! programmes are solved by a warm-started simplex of our own (`simplex.rs`), and by
+//! Clarabel (an interior-point solver in pure Rust) where that gives up. On these rostering
+//! problems that relaxation is tight, and fixing the employees whose mix is nearly one row,
+//! re-solving between fixings ("diving"), ends in a roster close to the best. Where a dive falls short of the relaxation with time to
 //! spare, more dives start from the same root in shaken orders, and the search starts from
 //! the best roster of them.
 
@@ -22,6 +22,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::search::{OFF, Tables};
+use crate::simplex::{Col, Programme, Simplex};
 
 /// Cell costs are scaled to integers for the row programme.
 const SCALE: f64 = 1_000.0;
@@ -110,18 +111,29 @@ struct Master<'t, 'a> {
     cap: usize,
     /// Clarabel's tolerances for the next solve.
     tolerance: f64,
+    /// Per column, the same as the simplex sees it; per cover row, its requirement and
+    /// weights; the simplex's warm basis.
+    lp_columns: Vec<Col>,
+    requirement: Vec<f64>,
+    under: Vec<f64>,
+    over: Vec<f64>,
+    simplex: Simplex,
 }
 
 impl<'t, 'a> Master<'t, 'a> {
     fn new(t: &'t Tables<'a>, cap: usize) -> Self {
         let mut row_of = vec![None; t.days * t.types];
         let mut cover_cells = Vec::new();
+        let (mut requirement, mut under, mut over) = (Vec::new(), Vec::new(), Vec::new());
         for d in 0..t.days {
             for s in 0..t.types {
                 let c = t.p.cover(d, s);
                 if c.weight_under > 0 || c.weight_over > 0 {
                     row_of[d * t.types + s] = Some(cover_cells.len());
                     cover_cells.push(d * t.types + s);
+                    requirement.push(f64::from(c.requirement));
+                    under.push(f64::from(c.weight_under));
+                    over.push(f64::from(c.weight_over));
                 }
             }
         }
@@ -135,6 +147,11 @@ impl<'t, 'a> Master<'t, 'a> {
             forced: vec![None; t.p.employees.len() * t.days],
             cap,
             tolerance: ROOT_TOLERANCE,
+            lp_columns: Vec::new(),
+            requirement,
+            under,
+            over,
+            simplex: Simplex::default(),
         }
     }
 
@@ -152,6 +169,19 @@ impl<'t, 'a> Master<'t, 'a> {
             return false;
         }
         self.seen[e].insert(row.clone(), self.columns.len());
+        let mut rows: Vec<u32> = row
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v != OFF)
+            .filter_map(|(d, v)| self.row_of[d * self.t.types + *v as usize])
+            .map(|r| r as u32)
+            .collect();
+        rows.sort_unstable();
+        self.lp_columns.push(Col {
+            employee: e,
+            rows,
+            cost: soft as f64,
+        });
         self.columns.push(Column {
             employee: e,
             row,
@@ -208,8 +238,83 @@ impl<'t, 'a> Master<'t, 'a> {
             .all(|(v, f)| f.is_none_or(|f| f == *v))
     }
 
-    /// Solves the restricted master; `None` when Clarabel fails or `until` passes first.
+    /// Solves the restricted master, by the warm simplex where it succeeds and else by
+    /// Clarabel; `None` when both fail or `until` passes first.
     fn solve(&mut self, until: Instant) -> Option<Lp> {
+        if let Some(lp) = self.solve_simplex(until) {
+            return Some(lp);
+        }
+        self.solve_interior(until)
+    }
+
+    /// The restricted master by the warm simplex. A fixed employee keeps their convexity
+    /// row with their one column, so the programme's rows never change.
+    fn solve_simplex(&mut self, until: Instant) -> Option<Lp> {
+        let allowed: Vec<bool> = (0..self.columns.len())
+            .map(|c| match self.fixed[self.columns[c].employee] {
+                Some(f) => f == c,
+                None => self.columns[c].idle <= IDLE && self.agrees(c),
+            })
+            .collect();
+        let programme = Programme {
+            requirement: &self.requirement,
+            under: &self.under,
+            over: &self.over,
+            employees: self.fixed.len(),
+            columns: &self.lp_columns,
+            allowed: &allowed,
+        };
+        let optimum = self.simplex.solve(&programme, until)?;
+        let n_cover = self.cover_cells.len();
+        let active: Vec<usize> = (0..self.columns.len())
+            .filter(|c| allowed[*c] && self.fixed[self.columns[*c].employee].is_none())
+            .collect();
+        let value: Vec<f64> = active.iter().map(|c| optimum.value[*c]).collect();
+        for (&c, x) in active.iter().zip(&value) {
+            let column = &mut self.columns[c];
+            if *x > 1e-6 {
+                column.idle = 0;
+            } else {
+                column.idle += 1;
+            }
+        }
+        let employee_dual = (0..self.fixed.len())
+            .map(|e| {
+                if self.fixed[e].is_none() {
+                    optimum.dual[n_cover + e]
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let (fixed_cost, residual) = self.fixed_load();
+        Some(Lp {
+            objective: optimum.objective,
+            active,
+            value,
+            fixed_cost,
+            residual,
+            cover_dual: optimum.dual[..n_cover].to_vec(),
+            employee_dual,
+        })
+    }
+
+    /// The fixed employees' rows' cost, and per cover row what the others must still cover.
+    fn fixed_load(&self) -> (f64, Vec<f64>) {
+        let mut residual = self.requirement.clone();
+        let mut cost = 0.0;
+        for c in self.fixed.iter().flatten() {
+            cost += self.columns[*c].cost;
+            for r in &self.lp_columns[*c].rows {
+                residual[*r as usize] -= 1.0;
+            }
+        }
+        (cost, residual)
+    }
+
+    /// Solves the restricted master with Clarabel; `None` when it fails or `until` passes
+    /// first.
+    fn solve_interior(&mut self, until: Instant) -> Option<Lp> {
         let t = self.t;
         let n_cover = self.cover_cells.len();
         let unfixed: Vec<usize> = (0..self.fixed.len())

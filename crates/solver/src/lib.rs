@@ -13,6 +13,7 @@ mod dp;
 mod eval;
 mod model;
 mod search;
+mod simplex;
 mod tally;
 
 pub use curtois::{ParseError, parse_instance, parse_roster, write_roster};

@@ -7,8 +7,9 @@
 //! Clarabel (an interior-point solver in pure Rust) where that gives up. On these rostering
 //! problems that relaxation is tight, and fixing the employees whose mix is nearly one row,
 //! re-solving between fixings ("diving"), ends in a roster close to the best. Where a dive falls short of the relaxation with time to
-//! spare, more dives start from the same root in shaken orders, and the search starts from
-//! the best roster of them.
+//! spare, more dives start from the same root in shaken orders. The best roster of them is
+//! then improved by large neighbourhoods ([`improve`]): a part of it is freed, the rest
+//! forced, and a dive of its own searches the part.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -39,6 +40,13 @@ const ROOT_WIDTH: usize = 32;
 /// Rows each employee's pricing may add: the row programme's cheapest few cost no more
 /// than its cheapest one.
 const PER_PRICING: usize = 3;
+/// The lengths of the windows of days the large-neighbourhood dives free, one drawn per
+/// dive; a horizon no longer than the drawn one frees a group of employees instead.
+/// Days rather than employees, where the horizon allows: a window frees cover cells whole,
+/// while a group of employees shares each cell with everyone fixed.
+const LNS_WINDOWS: [usize; 3] = [14, 21, 28];
+/// The time each large-neighbourhood dive may take.
+const LNS_BUDGET: Duration = Duration::from_secs(5);
 /// Pricing rounds per fixing in the dive, at most.
 const ROUNDS: usize = 20;
 /// A dive step's pricing stops once rounds lower the relaxation by less than this.
@@ -577,6 +585,14 @@ impl<'t, 'a> Master<'t, 'a> {
     }
 }
 
+/// What a dive may change of its start: the rows of the employees marked here, on the days
+/// marked here; every other cell keeps its value (a large neighbourhood of the start).
+#[derive(Debug, Clone)]
+pub(crate) struct Neighbourhood {
+    pub(crate) employees: Vec<bool>,
+    pub(crate) days: Vec<bool>,
+}
+
 /// The best roster found elsewhere, with its objective, when that is below the given one
 /// (any, for `None`): asked with the bar first, so a roster no better is never copied.
 pub(crate) type Incumbent<'a> = dyn Fn(Option<i64>) -> Option<(i64, Vec<Vec<i8>>)> + 'a;
@@ -596,6 +612,7 @@ pub(crate) fn dive(
     deadline: Instant,
     incumbent: &Incumbent<'_>,
     seed: u64,
+    within: Option<&Neighbourhood>,
 ) -> Option<Vec<Vec<i8>>> {
     // The root prices wide from the start: narrow pricing finds rows of slightly negative
     // reduced cost for many rounds and leaves the relaxation far from its optimum (Curtois 17
@@ -608,6 +625,20 @@ pub(crate) fn dive(
     if (0..start.len()).any(|e| m.seen[e].is_empty()) {
         return None;
     }
+    if let Some(n) = within {
+        for (e, row) in start.iter().enumerate() {
+            if !n.employees[e] {
+                m.fixed[e] = Some(*m.seen[e].get(row)?);
+                continue;
+            }
+            for (d, v) in row.iter().enumerate() {
+                if !n.days[d] {
+                    m.forced[e * t.days + d] = Some(*v);
+                }
+            }
+        }
+    }
+    let (base_fixed, base_forced) = (m.fixed.clone(), m.forced.clone());
     // Whether the first (root) relaxation is done; later ones follow fixings.
     let mut root_done = false;
     // The root gets half the time: a dive from a rougher relaxation beats no dive.
@@ -870,14 +901,72 @@ pub(crate) fn dive(
         for &c in &lp.active {
             m.columns[c].idle = 0;
         }
-        m.fixed.fill(None);
-        m.forced.fill(None);
+        m.fixed.clone_from(&base_fixed);
+        m.forced.clone_from(&base_forced);
         steps = 0;
         dive_started = now;
         // Straight to the first fixing: the root's pricing is done.
         rounds_left = 0;
     }
     best.map(|b| b.1)
+}
+
+/// Large-neighbourhood search by dives: again and again, frees a part of `rows` (a window
+/// of days for everyone on long horizons, else a random group of employees on every day),
+/// dives within it from its current values and keeps the result when it costs no more.
+/// `report` hears of each improvement; the rows returned cost no more than `rows`.
+pub(crate) fn improve(
+    t: &Tables<'_>,
+    mut rows: Vec<Vec<i8>>,
+    cap: usize,
+    deadline: Instant,
+    seed: u64,
+    report: &dyn Fn(i64, &[Vec<i8>]),
+) -> Vec<Vec<i8>> {
+    let n = rows.len();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let first = crate::search::State::new(t, rows.clone());
+    if first.hard > 0 {
+        return rows;
+    }
+    let mut cost = first.soft;
+    report(cost, &rows);
+    let group = (n / 4).max(4).min(n);
+    let mut round = 0_u64;
+    while Instant::now() + LNS_BUDGET / 4 < deadline {
+        round += 1;
+        let window = LNS_WINDOWS[rng.random_range(0..LNS_WINDOWS.len())];
+        let mut within = Neighbourhood {
+            employees: vec![true; n],
+            days: vec![true; t.days],
+        };
+        if t.days > window {
+            let from = rng.random_range(0..=t.days - window);
+            for (d, free) in within.days.iter_mut().enumerate() {
+                *free = (from..from + window).contains(&d);
+            }
+        } else {
+            within.employees.fill(false);
+            for e in rand::seq::index::sample(&mut rng, n, group) {
+                within.employees[e] = true;
+            }
+        }
+        let until = (Instant::now() + LNS_BUDGET).min(deadline);
+        let Some(next) = dive(t, &rows, cap, until, &|_| None, seed ^ round, Some(&within)) else {
+            continue;
+        };
+        let state = crate::search::State::new(t, next.clone());
+        let next_cost = state.soft;
+        // Equal costs are taken too: a sideways step moves the next neighbourhoods' start.
+        if state.hard == 0 && next_cost <= cost {
+            if next_cost < cost {
+                report(next_cost, &next);
+            }
+            cost = next_cost;
+            rows = next;
+        }
+    }
+    rows
 }
 
 /// The index of cell value `v` (a shift type, or `OFF`) among a cell's `types + 1` values.
@@ -907,9 +996,14 @@ fn pace(left: usize, step: Option<f64>, remaining: f64) -> usize {
 mod tests {
     use std::time::{Duration, Instant};
 
-    use super::{Master, OFF, dive, pace};
-    use crate::search::{Tables, to_roster};
-    use crate::{Problem, evaluate, parse_instance};
+    use std::cell::RefCell;
+
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+
+    use super::{Master, Neighbourhood, OFF, dive, improve, pace};
+    use crate::search::{State, Tables, row_start, to_roster};
+    use crate::{Cover, Employee, Problem, Request, evaluate, parse_instance};
 
     fn instance(i: u32) -> Option<Problem> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -945,7 +1039,7 @@ mod tests {
             let t = Tables::new(&p, None);
             let start = crate::search::row_start(&t);
             let deadline = Instant::now() + Duration::from_secs(120);
-            let rows = dive(&t, &start, 64, deadline, &|_| None, 1).expect("the dive ends");
+            let rows = dive(&t, &start, 64, deadline, &|_| None, 1, None).expect("the dive ends");
             let e = evaluate(&p, &to_roster(&rows));
             assert!(e.feasible(), "Instance{i}: {:?}", e.hard);
             assert_eq!(e.objective, optimum, "Instance{i}");
@@ -964,7 +1058,7 @@ mod tests {
         let start = crate::search::row_start(&t);
         let until = Instant::now() + Duration::from_secs(60);
         // The dive's roster, from a master of its own: the incumbent.
-        let roster = dive(&t, &start, 64, until, &|_| None, 1).expect("the dive ends");
+        let roster = dive(&t, &start, 64, until, &|_| None, 1, None).expect("the dive ends");
         let objective = evaluate(&p, &to_roster(&roster)).objective;
         // A master of the start's rows alone: one row each, so its value is their cost. Solved
         // to the dive's tolerance, so its value is exact to well within the margin below.
@@ -1050,5 +1144,125 @@ mod tests {
         // forced values include days off, not only shifts.
         assert!((columns_before..m.columns.len()).all(|c| m.agrees(c)));
         assert!(m.forced.iter().flatten().any(|v| *v == OFF));
+    }
+
+    /// A random four-week instance of `n` employees, day and night shifts, with rules loose
+    /// enough that every employee has rows that keep them.
+    fn four_weeks(seed: u64, n: usize) -> Problem {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let days = 28;
+        let shift_types = crate::model::day_and_night();
+        let employees = (0..n)
+            .map(|e| Employee {
+                id: format!("E{e}"),
+                max_shifts: vec![rng.random_range(14..20), rng.random_range(0..8)],
+                max_minutes: 480 * rng.random_range(14..20),
+                min_minutes: 480 * rng.random_range(4..10),
+                max_consecutive: rng.random_range(4..6),
+                min_consecutive: rng.random_range(1..3),
+                min_days_off: rng.random_range(1..3),
+                max_weekends: rng.random_range(2..4),
+                days_off: (0..days).map(|_| rng.random_bool(0.05)).collect(),
+            })
+            .collect();
+        let request = |rng: &mut StdRng| Request {
+            employee: rng.random_range(0..n),
+            day: rng.random_range(0..days),
+            shift: rng.random_range(0..2),
+            weight: rng.random_range(1..4),
+        };
+        let on_requests = (0..3 * n).map(|_| request(&mut rng)).collect();
+        let off_requests = (0..3 * n).map(|_| request(&mut rng)).collect();
+        let cover = (0..days * 2)
+            .map(|c| Cover {
+                requirement: rng.random_range(1..=n as u32 / [3, 5][c % 2]),
+                weight_under: 100,
+                weight_over: 1,
+            })
+            .collect();
+        Problem {
+            days,
+            shift_types,
+            employees,
+            on_requests,
+            off_requests,
+            cover,
+            ..Problem::default()
+        }
+    }
+
+    /// A dive within a neighbourhood leaves every cell outside it as it was, whether the
+    /// neighbourhood is a window of days or a group of employees, and keeps every rule.
+    #[test]
+    fn a_dive_within_a_neighbourhood_changes_only_its_cells() {
+        for seed in 0..4 {
+            let p = four_weeks(seed, 10);
+            let t = Tables::new(&p, None);
+            let start = row_start(&t);
+            let window = Neighbourhood {
+                employees: vec![true; 10],
+                days: (0..28).map(|d| (7..21).contains(&d)).collect(),
+            };
+            let group = Neighbourhood {
+                employees: (0..10).map(|e| e % 3 == 0).collect(),
+                days: vec![true; 28],
+            };
+            for within in [window, group] {
+                let until = Instant::now() + Duration::from_secs(5);
+                let rows = dive(&t, &start, 64, until, &|_| None, seed, Some(&within))
+                    .expect("the dive ends");
+                let e = evaluate(&p, &to_roster(&rows));
+                assert!(e.feasible(), "seed {seed}: {:?}", e.hard);
+                for (e, (row, was)) in rows.iter().zip(&start).enumerate() {
+                    for d in 0..28 {
+                        if !(within.employees[e] && within.days[d]) {
+                            assert_eq!(row[d], was[d], "seed {seed}, employee {e}, day {d}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The large-neighbourhood search returns a roster that keeps every rule and costs no
+    /// more than its start, and reports only improvements, each the true objective.
+    #[test]
+    fn improving_never_returns_a_costlier_roster() {
+        let mut improved = 0;
+        for seed in 0..3 {
+            let p = four_weeks(seed, 12);
+            let t = Tables::new(&p, None);
+            let start = row_start(&t);
+            let first = State::new(&t, start.clone());
+            assert_eq!(
+                first.hard, 0,
+                "seed {seed}: the row programme keeps every rule"
+            );
+            let heard = RefCell::new(Vec::new());
+            let report = |objective: i64, rows: &[Vec<i8>]| {
+                let e = evaluate(&p, &to_roster(rows));
+                assert!(e.feasible(), "seed {seed}: {:?}", e.hard);
+                assert_eq!(e.objective, objective, "seed {seed}");
+                heard.borrow_mut().push(objective);
+            };
+            let until = Instant::now() + Duration::from_secs(4);
+            let rows = improve(&t, start, 64, until, seed, &report);
+            let e = evaluate(&p, &to_roster(&rows));
+            assert!(e.feasible(), "seed {seed}: {:?}", e.hard);
+            let heard = heard.into_inner();
+            assert_eq!(
+                heard.first(),
+                Some(&first.soft),
+                "seed {seed}: the start first"
+            );
+            assert!(
+                heard.windows(2).all(|w| w[1] < w[0]),
+                "seed {seed}: {heard:?}"
+            );
+            assert_eq!(heard.last(), Some(&e.objective), "seed {seed}");
+            improved += usize::from(heard.len() > 1);
+        }
+        // The row programme's roster ignores the others' rows, so there is room to improve.
+        assert!(improved > 0);
     }
 }

@@ -481,7 +481,7 @@ mod tests {
 
     use super::best_row;
     use crate::search::{OFF, Tables};
-    use crate::{Employee, Problem, ShiftType};
+    use crate::{Employee, Problem};
 
     /// One employee over `days` days with two shift types (a night may not be followed by
     /// a day shift) and the given contract.
@@ -490,18 +490,7 @@ mod tests {
             contract;
         Problem {
             days,
-            shift_types: vec![
-                ShiftType {
-                    id: "D".into(),
-                    minutes: 480,
-                    cannot_follow: vec![],
-                },
-                ShiftType {
-                    id: "N".into(),
-                    minutes: 600,
-                    cannot_follow: vec![0],
-                },
-            ],
+            shift_types: crate::model::day_and_night(),
             employees: vec![Employee {
                 id: "A".into(),
                 max_shifts: vec![max_d, days as u32],

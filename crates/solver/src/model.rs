@@ -173,3 +173,21 @@ impl Problem {
 
 /// A roster: for each employee, each day's shift type index or `None` for a day off.
 pub type Roster = Vec<Vec<Option<usize>>>;
+
+/// The two shift types the crate's own tests plan with: an eight-hour day and a ten-hour
+/// night, which a day shift may not follow.
+#[cfg(test)]
+pub(crate) fn day_and_night() -> Vec<ShiftType> {
+    vec![
+        ShiftType {
+            id: "D".into(),
+            minutes: 480,
+            cannot_follow: vec![],
+        },
+        ShiftType {
+            id: "N".into(),
+            minutes: 600,
+            cannot_follow: vec![0],
+        },
+    ]
+}

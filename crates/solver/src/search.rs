@@ -43,6 +43,9 @@ const T_END: f64 = 0.3;
 const CYCLES: f64 = 2.0;
 /// Moves per employee-day in the first cooling cycle of a time-limited run.
 const FIRST_CYCLE_PER_CELL: u64 = 50;
+/// The share of the time left that the last cycle's moves are sized to, at the pace so far:
+/// the pace varies a little, and a cycle that ends early just stays cold.
+const LAST_CYCLE_FILL: f64 = 0.95;
 pub(crate) const OFF: i8 = -1;
 
 /// Extra hard rules supplied by the caller (in product use: the working-time rules). Gets an
@@ -696,12 +699,14 @@ fn anneal(
     let mut iteration: u64 = 0;
     let mut round = 0u64;
     // With only a time limit, cycles double in length from a first one sized to the
-    // problem: the schedule follows the move count, so a run retraces the same trajectory
-    // whatever the machine, and it still cools within any limit (the last finished cycle
-    // holds a quarter to a half of all moves).
+    // problem, in moves, until the last, which is sized to the time left: up to it a run
+    // retraces the same trajectory whatever the machine, and it cools within any limit.
     let mut cycle_len = (FIRST_CYCLE_PER_CELL * t.p.employees.len() as u64 * t.days as u64)
         .clamp(50_000, 1_000_000);
     let mut cycle_start = 0u64;
+    let began = Instant::now();
+    // Whether the cycle under way is the last: it ends at the time limit and is not followed.
+    let mut last = false;
     loop {
         if iteration.is_multiple_of(1024)
             && (shared.stop.load(Ordering::Relaxed)
@@ -717,12 +722,25 @@ fn anneal(
                 let at = iteration as f64 / max.max(1) as f64 * CYCLES;
                 (at as u64, at.fract())
             }
-            None if iteration - cycle_start >= cycle_len => {
+            None if !last && iteration - cycle_start >= cycle_len => {
                 cycle_start = iteration;
-                cycle_len *= 2;
+                // A cycle that would not end by the limit, or leave room for the next (twice
+                // as long), becomes the last and spans the time left at the pace so far: the
+                // run ends cold instead of cut off while hot (Curtois 24 at 60 s spent its
+                // last 20 s in a cycle that could not finish).
+                let pace = iteration as f64 / began.elapsed().as_secs_f64().max(1e-6);
+                let left = options
+                    .time_limit
+                    .saturating_sub(shared.started.elapsed())
+                    .as_secs_f64();
+                (cycle_len, last) = next_cycle(cycle_len * 2, left * pace);
                 (round + 1, 0.0)
             }
-            None => (round, (iteration - cycle_start) as f64 / cycle_len as f64),
+            // Past the end of the last cycle the search stays cold.
+            None => (
+                round,
+                ((iteration - cycle_start) as f64 / cycle_len as f64).min(1.0),
+            ),
         };
         let heat = t_start / (1.0 + this_round as f64).sqrt();
         let temperature = heat * (t_end / heat).powf(phase);
@@ -760,6 +778,16 @@ fn anneal(
         None => (i64::MAX / 2 + least_bad.0.min(i64::MAX / 4), least_bad.1),
     };
     (best_total, best_rows, iteration)
+}
+
+/// The length in moves of the next cooling cycle under a time limit, and whether it is the
+/// last, when `doubled` moves are due and about `room` more fit in the time left.
+fn next_cycle(doubled: u64, room: f64) -> (u64, bool) {
+    if doubled as f64 * 3.0 > room {
+        (((room * LAST_CYCLE_FILL) as u64).max(1), true)
+    } else {
+        (doubled, false)
+    }
 }
 
 fn report(shared: &Shared, objective: i64, rows: &[Vec<i8>]) {
@@ -903,5 +931,30 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
         feasible: evaluation.feasible(),
         roster,
         iterations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LAST_CYCLE_FILL, next_cycle};
+
+    #[test]
+    fn cycles_double_while_the_next_one_still_fits_after_them() {
+        // 1 000 moves now and 2 000 after them fit in 3 000.
+        assert_eq!(next_cycle(1_000, 3_000.0), (1_000, false));
+    }
+
+    #[test]
+    fn a_cycle_without_room_for_the_next_spans_the_time_left() {
+        // 1 000 fit, but not the 2 000 after them: this cycle takes the whole room.
+        let (len, last) = next_cycle(1_000, 2_999.0);
+        assert!(last);
+        assert_eq!(len, (2_999.0 * LAST_CYCLE_FILL) as u64);
+        // One that would not even end in time shrinks to the room.
+        let (len, last) = next_cycle(1_000_000, 10_000.0);
+        assert!(last);
+        assert!(len < 10_000);
+        // No room at all still leaves a cycle of one move, so the phase stays defined.
+        assert_eq!(next_cycle(1_000, 0.0), (1, true));
     }
 }

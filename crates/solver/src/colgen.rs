@@ -80,6 +80,16 @@ const NEARLY_ONE: f64 = 0.99;
 /// Curtois 16 the first dive ends at 3 323 and a later one, in a shaken order, at 3 225
 /// (the optimum); undoing such a step and banning its value instead lifted it as much.
 const MAX_DIVES: u32 = 50;
+/// The first bar of a backtracking dive lies this far above the root relaxation (see
+/// [`bar`]), twice as far for each fresh dive after every branch is closed.
+const MARGIN: i64 = 5;
+/// Dives backtrack when the first took at most the time given over this: each branch taken
+/// up again costs about a dive's late steps, and where a dive is long, fresh dives in
+/// shaken orders find more (Curtois, 60 s, seed 1, backtracking always against this gate:
+/// 8: 1 404 against 1 304, 14: 1 389 against 1 289, 19: 3 311 against 3 201).
+const BACKTRACK_DIVES: f64 = 50.0;
+/// The branches a dive keeps open, at most, counted in cells of the state each holds.
+const BRANCH_CELLS: usize = 8_000_000;
 
 struct Column {
     employee: usize,
@@ -116,6 +126,9 @@ struct Master<'t, 'a> {
     /// `forced[e * days + d]`: the value the dive fixed that cell to, if any; only columns
     /// that agree with every forced cell of their employee take part.
     forced: Vec<Option<i8>>,
+    /// `banned[e * days + d]`: the values (bit [`value_index`]) a backtracking dive ruled out
+    /// for that cell; columns that take one take no part.
+    banned: Vec<u64>,
     cap: usize,
     /// Clarabel's tolerances for the next solve.
     tolerance: f64,
@@ -153,6 +166,7 @@ impl<'t, 'a> Master<'t, 'a> {
             cover_cells,
             fixed: vec![None; t.p.employees.len()],
             forced: vec![None; t.p.employees.len() * t.days],
+            banned: vec![0; t.p.employees.len() * t.days],
             cap,
             tolerance: ROOT_TOLERANCE,
             lp_columns: Vec::new(),
@@ -235,15 +249,20 @@ impl<'t, 'a> Master<'t, 'a> {
         }
     }
 
-    /// Whether column `c` agrees with its employee's forced cells.
+    /// Whether column `c` agrees with its employee's forced and banned cells.
     fn agrees(&self, c: usize) -> bool {
         let column = &self.columns[c];
-        let forced = &self.forced[column.employee * self.t.days..][..self.t.days];
+        let at = column.employee * self.t.days;
+        let forced = &self.forced[at..][..self.t.days];
+        let banned = &self.banned[at..][..self.t.days];
         column
             .row
             .iter()
             .zip(forced)
-            .all(|(v, f)| f.is_none_or(|f| f == *v))
+            .zip(banned)
+            .all(|((v, f), b)| {
+                f.is_none_or(|f| f == *v) && b & (1 << value_index(*v, self.t.types)) == 0
+            })
     }
 
     /// Solves the restricted master, by the warm simplex where it succeeds and else by
@@ -513,6 +532,43 @@ impl<'t, 'a> Master<'t, 'a> {
         }
     }
 
+    /// Whether cell (e, d) may take `value` (`None` for off) under the forced and banned
+    /// cells.
+    fn may_take(&self, e: usize, d: usize, value: Option<usize>) -> bool {
+        let v = value.map_or(OFF, |s| s as i8);
+        let cell = e * self.t.days + d;
+        self.forced[cell].is_none_or(|f| f == v)
+            && self.banned[cell] & (1 << value_index(v, self.t.types)) == 0
+    }
+
+    /// Employee `e`'s cell costs for the row programme at the cover duals `duals`, scaled to
+    /// integers, under the forced and banned cells.
+    fn row_costs(&self, e: usize, duals: &[f64]) -> Vec<Option<i64>> {
+        let t = self.t;
+        let scaled = |c: f64| (c * SCALE).round() as i64;
+        crate::dp::costs_by(
+            t,
+            e,
+            |d, value| self.may_take(e, d, value),
+            |d| scaled(t.request_off[e * t.days + d] as f64),
+            |d, s| {
+                let dual = self.row_of[d * t.types + s].map_or(0.0, |r| duals[r]);
+                scaled(t.request[(e * t.days + d) * t.types + s] as f64 - dual)
+            },
+        )
+    }
+
+    /// Adds employee `e`'s best row under the forced and banned cells at the cover duals
+    /// `duals`, whatever its reduced cost, so the relaxation has a row for them after a
+    /// ban; whether some row of theirs now agrees.
+    fn repair(&mut self, e: usize, duals: &[f64]) -> bool {
+        let costs = self.row_costs(e, duals);
+        for row in crate::dp::best_rows(self.t, e, &costs, self.cap, PER_PRICING) {
+            self.add(e, row);
+        }
+        self.seen[e].values().any(|c| self.agrees(*c))
+    }
+
     /// Prices every unfixed employee's best row against the cover duals `duals` (the LP's,
     /// or a smoothed point); a row enters when its reduced cost at the LP's own duals is
     /// negative. Returns how many entered and the Lagrangian value at `duals` (as good as
@@ -536,19 +592,7 @@ impl<'t, 'a> Master<'t, 'a> {
                 lagrangian = f64::NEG_INFINITY;
                 break;
             }
-            let forced = &self.forced[e * t.days..][..t.days];
-            let row_of = &self.row_of;
-            let scaled = |c: f64| (c * SCALE).round() as i64;
-            let costs = crate::dp::costs_by(
-                t,
-                e,
-                |d, value| forced[d].is_none_or(|f| f == value.map_or(OFF, |s| s as i8)),
-                |d| scaled(t.request_off[e * t.days + d] as f64),
-                |d, s| {
-                    let dual = row_of[d * t.types + s].map_or(0.0, |r| duals[r]);
-                    scaled(t.request[(e * t.days + d) * t.types + s] as f64 - dual)
-                },
-            );
+            let costs = self.row_costs(e, duals);
             let rows = crate::dp::best_rows(t, e, &costs, self.cap, PER_PRICING);
             if rows.is_empty() {
                 lagrangian = f64::NEG_INFINITY;
@@ -639,6 +683,13 @@ pub(crate) fn dive(
         }
     }
     let (base_fixed, base_forced) = (m.fixed.clone(), m.forced.clone());
+    // The branches the dives passed, each with its alternative still open; the margin of the
+    // bar above the root (see [`bar`]); how long the first dive took, once known.
+    let mut branches: Vec<Branch> = Vec::new();
+    let mut margin = MARGIN;
+    // Whether the dives backtrack: only where the first was short (decided when it ends).
+    let mut backtrack = false;
+    let mut first_dive: Option<Duration> = None;
     // Whether the first (root) relaxation is done; later ones follow fixings.
     let mut root_done = false;
     // The root gets half the time: a dive from a rougher relaxation beats no dive.
@@ -661,6 +712,8 @@ pub(crate) fn dive(
     let mut best: Option<(i64, Vec<Vec<i8>>)> = None;
     loop {
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(u64::from(dives)));
+        // Whether the dive stopped at a relaxation that cannot beat its best roster.
+        let mut pruned = false;
         loop {
             // Generate columns until none enters (or the round limit for this fixing).
             let step_began = Instant::now();
@@ -742,6 +795,19 @@ pub(crate) fn dive(
             if !root_done && Instant::now() >= deadline {
                 return None;
             }
+            if root_done
+                && beyond(
+                    lp.objective,
+                    bar(
+                        best.as_ref().map(|b| b.0),
+                        root.as_ref().map(|r| r.objective),
+                        backtrack.then_some(margin),
+                    ),
+                )
+            {
+                pruned = true;
+                break;
+            }
             let now = Instant::now();
             if !root_done {
                 root = Some(lp.clone());
@@ -759,13 +825,13 @@ pub(crate) fn dive(
             // their row to fit around the others: fixing whole rows made the relaxation climb
             // from 4 040 to 6 146 on Curtois 12 (and the dive's roster cost that).
             let width = t.types + 1;
-            let mut best: Vec<Option<(f64, usize)>> = vec![None; m.fixed.len()];
+            let mut largest: Vec<Option<(f64, usize)>> = vec![None; m.fixed.len()];
             let mut share = vec![0.0; m.fixed.len() * t.days * width];
             let mut support: Vec<Vec<usize>> = vec![Vec::new(); m.fixed.len()];
             for (k, &c) in lp.active.iter().enumerate() {
                 let (e, x) = (m.columns[c].employee, lp.value[k]);
-                if best[e].is_none_or(|(v, _)| x > v) {
-                    best[e] = Some((x, c));
+                if largest[e].is_none_or(|(v, _)| x > v) {
+                    largest[e] = Some((x, c));
                 }
                 if x > 1e-6 {
                     support[e].push(c);
@@ -775,7 +841,7 @@ pub(crate) fn dive(
                     }
                 }
             }
-            let nearly: Vec<(usize, usize)> = best
+            let nearly: Vec<(usize, usize)> = largest
                 .iter()
                 .enumerate()
                 .filter_map(|(e, b)| b.filter(|b| b.0 >= NEARLY_ONE).map(|b| (e, b.1)))
@@ -833,6 +899,7 @@ pub(crate) fn dive(
                 m.fixed[e] = Some(c);
             }
             let mut forced = 0;
+            let mut branch_cell = None;
             for (_, x, e, d, i) in cells {
                 if forced >= n && x < NEARLY_ONE {
                     break;
@@ -854,6 +921,20 @@ pub(crate) fn dive(
                 support[e] = agreeing;
                 m.forced[e * t.days + d] = Some(v);
                 forced += 1;
+                if x < NEARLY_ONE && branch_cell.is_none() {
+                    branch_cell = Some((e, d, i));
+                }
+            }
+            let keep = (first_dive.is_none() || backtrack)
+                && (branches.len() + 1) * m.forced.len() <= BRANCH_CELLS;
+            if let Some(cell) = branch_cell.filter(|_| keep) {
+                branches.push(Branch {
+                    fixed: fixed_before.clone(),
+                    forced: forced_before.clone(),
+                    banned: m.banned.clone(),
+                    lp: lp.clone(),
+                    cell,
+                });
             }
             if forced == 0 && nearly.is_empty() {
                 m.round(&lp);
@@ -876,13 +957,68 @@ pub(crate) fn dive(
             .iter()
             .map(|c| c.map(|c| m.columns[c].row.clone()))
             .collect();
-        if let Some(rows) = rows {
+        if let Some(rows) = rows.filter(|_| !pruned) {
             // The rows are columns, so they keep every employee's rules: the cost is soft.
             let cost = crate::search::State::new(t, rows.clone()).soft;
             if best.as_ref().is_none_or(|b| cost < b.0) {
                 best = Some((cost, rows));
             }
         }
+        // Back to the open branch with the lowest relaxation (the deepest of equals) that could
+        // still beat the best roster, with its cell banned; on a long horizon, where a dive
+        // takes a good part of the time, fresh dives from the root instead.
+        if first_dive.is_none() {
+            let took = dive_started.elapsed();
+            first_dive = Some(took);
+            backtrack = took.mul_f64(BACKTRACK_DIVES) <= deadline.saturating_duration_since(began);
+            if !backtrack {
+                branches = Vec::new();
+            }
+        }
+        let open = backtrack
+            && root.as_ref().is_some_and(|r| {
+                best.as_ref()
+                    .is_none_or(|b| b.0 as f64 > r.objective.ceil() + TOLERANCE)
+            });
+        let mut resumed = false;
+        while open
+            && Instant::now() < deadline
+            && let Some(b) = lowest(&mut branches)
+        {
+            if beyond(
+                b.lp.objective,
+                bar(
+                    best.as_ref().map(|b| b.0),
+                    root.as_ref().map(|r| r.objective),
+                    Some(margin),
+                ),
+            ) {
+                continue;
+            }
+            m.fixed = b.fixed;
+            m.forced = b.forced;
+            m.banned = b.banned;
+            let (e, d, i) = b.cell;
+            m.banned[e * t.days + d] |= 1 << i;
+            for &c in &b.lp.active {
+                m.columns[c].idle = 0;
+            }
+            if !m.repair(e, &b.lp.cover_dual) {
+                continue;
+            }
+            let Some(next) = m.solve(deadline) else {
+                break;
+            };
+            lp = next;
+            rounds_left = ROUNDS;
+            resumed = true;
+            break;
+        }
+        if resumed {
+            continue;
+        }
+        // Every branch is closed: a fresh dive from the root, under a wider bar.
+        margin = margin.saturating_mul(2);
         // Another dive from the root while one as long as the last still fits and the best
         // roster falls short of the root's value.
         let now = Instant::now();
@@ -890,7 +1026,7 @@ pub(crate) fn dive(
         dives += 1;
         let Some(r) = root.as_ref().filter(|r| {
             best.as_ref()
-                .is_some_and(|b| b.0 as f64 > r.objective.ceil() + TOLERANCE)
+                .is_none_or(|b| b.0 as f64 > r.objective.ceil() + TOLERANCE)
                 && dives < MAX_DIVES
                 && now + took < deadline
         }) else {
@@ -903,12 +1039,50 @@ pub(crate) fn dive(
         }
         m.fixed.clone_from(&base_fixed);
         m.forced.clone_from(&base_forced);
+        m.banned.fill(0);
         steps = 0;
         dive_started = now;
         // Straight to the first fixing: the root's pricing is done.
         rounds_left = 0;
     }
     best.map(|b| b.1)
+}
+
+/// A branch a dive passed: the state before a step, with the step's first fractional cell
+/// (employee, day, value index), which backtracking bans instead.
+struct Branch {
+    fixed: Vec<Option<usize>>,
+    forced: Vec<Option<i8>>,
+    banned: Vec<u64>,
+    lp: Lp,
+    cell: (usize, usize, usize),
+}
+
+/// Takes out the branch with the lowest relaxation, the latest of equals (the deepest).
+fn lowest(branches: &mut Vec<Branch>) -> Option<Branch> {
+    let i = (0..branches.len()).rev().min_by(|a, b| {
+        branches[*a]
+            .lp
+            .objective
+            .total_cmp(&branches[*b].lp.objective)
+    })?;
+    Some(branches.remove(i))
+}
+
+/// Whether a relaxation of value `relaxed` cannot lead to a roster below `bar` (objectives
+/// are integers).
+fn beyond(relaxed: f64, bar: Option<i64>) -> bool {
+    bar.is_some_and(|b| relaxed > b as f64 - 1.0 + 1e-6)
+}
+
+/// The objective a dive's relaxations must stay below: the `best` roster's, and with a
+/// `margin` (when backtracking), the `root` relaxation's rounded up plus the margin, if
+/// lower. None before the first roster. Aiming just above the root prunes the branches that
+/// drift (a cover shortfall costs 100 on the benchmark) long before the best roster would.
+fn bar(best: Option<i64>, root: Option<f64>, margin: Option<i64>) -> Option<i64> {
+    let best = best?;
+    let aim = root.zip(margin).map(|(r, m)| (r - 1e-6).ceil() as i64 + m);
+    Some(aim.map_or(best, |a| a.min(best)))
 }
 
 /// Large-neighbourhood search by dives: again and again, frees a part of `rows` (a window
@@ -1001,7 +1175,7 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::{RngExt, SeedableRng};
 
-    use super::{Master, Neighbourhood, OFF, dive, improve, pace};
+    use super::{Master, Neighbourhood, OFF, bar, beyond, dive, improve, pace, value_index};
     use crate::search::{State, Tables, row_start, to_roster};
     use crate::{Cover, Employee, Problem, Request, evaluate, parse_instance};
 
@@ -1010,6 +1184,86 @@ mod tests {
             .join("../../../shared/benchmarks/curtois");
         let text = std::fs::read_to_string(dir.join(format!("Instance{i}.txt"))).ok()?;
         parse_instance(&text).ok()
+    }
+
+    #[test]
+    fn the_bar_aims_just_above_the_root_once_there_is_a_roster() {
+        // No roster yet: nothing is pruned, whatever the margin.
+        assert_eq!(bar(None, Some(1140.6), Some(5)), None);
+        // The root rounded up plus the margin, while the best roster lies above that ...
+        assert_eq!(bar(Some(1200), Some(1140.6), Some(5)), Some(1146));
+        // ... and the best roster once it is lower; without a margin, the best roster alone.
+        assert_eq!(bar(Some(1144), Some(1140.6), Some(5)), Some(1144));
+        assert_eq!(bar(Some(1200), Some(1140.6), None), Some(1200));
+        // A root that is an integer up to rounding noise counts as that integer.
+        assert_eq!(bar(Some(1200), Some(1_141.000_000_1), Some(5)), Some(1146));
+        // Below a bar of 1 146 a roster can cost 1 145 at most: a relaxation of 1 145 may lead
+        // there, one of 1 145.5 may not.
+        assert!(!beyond(1145.0, Some(1146)));
+        assert!(beyond(1145.5, Some(1146)));
+        assert!(!beyond(1e9, None));
+    }
+
+    #[test]
+    fn banned_values_leave_the_relaxation_and_its_pricing() {
+        for seed in 0..4 {
+            let p = four_weeks(seed, 8);
+            let t = Tables::new(&p, None);
+            let mut m = Master::new(&t, 64);
+            for (e, row) in row_start(&t).into_iter().enumerate() {
+                m.add(e, row);
+            }
+            let until = Instant::now() + Duration::from_secs(60);
+            let mut lp = m.solve(until).expect("the root solves");
+            for _ in 0..5 {
+                let duals = lp.cover_dual.clone();
+                m.price(&lp, &duals, until);
+                lp = m.solve(until).expect("the root solves");
+            }
+            // Each of the first three employees may no longer work the shift their largest
+            // column has on the first day they work in it.
+            let mut bans = Vec::new();
+            for e in 0..3 {
+                let (_, c) = lp
+                    .active
+                    .iter()
+                    .zip(&lp.value)
+                    .filter(|(c, _)| m.columns[**c].employee == e)
+                    .map(|(c, x)| (*x, *c))
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .expect("every employee has a column");
+                let row = &m.columns[c].row;
+                let Some(d) = row.iter().position(|v| *v != OFF) else {
+                    continue;
+                };
+                let v = row[d];
+                m.banned[e * t.days + d] |= 1 << value_index(v, t.types);
+                assert!(
+                    m.repair(e, &lp.cover_dual),
+                    "seed {seed}: employee {e} has a row"
+                );
+                bans.push((e, d, v));
+            }
+            assert!(!bans.is_empty(), "seed {seed}: someone works");
+            let columns_before = m.columns.len();
+            for _ in 0..5 {
+                lp = m.solve(until).expect("the relaxation with bans solves");
+                for &c in &lp.active {
+                    let column = &m.columns[c];
+                    for &(e, d, v) in &bans {
+                        assert!(column.employee != e || column.row[d] != v, "seed {seed}");
+                    }
+                }
+                let duals = lp.cover_dual.clone();
+                m.price(&lp, &duals, until);
+            }
+            // Pricing never offers a banned value again.
+            for column in &m.columns[columns_before..] {
+                for &(e, d, v) in &bans {
+                    assert!(column.employee != e || column.row[d] != v, "seed {seed}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -85,8 +85,9 @@ const MAX_DIVES: u32 = 50;
 const MARGIN: i64 = 5;
 /// Dives backtrack when the first took at most the time given over this: each branch taken
 /// up again costs about a dive's late steps, and where a dive is long, fresh dives in
-/// shaken orders find more (Curtois, 60 s, seed 1, backtracking always against this gate:
-/// 8: 1 404 against 1 304, 14: 1 389 against 1 289, 19: 3 311 against 3 201).
+/// shaken orders find more (Curtois, 60 s, seed 1: 8 ended at 1 404 backtracking always
+/// from the root, 14 at 1 389 and 19 at 3 311 always inside neighbourhoods; with this rule
+/// at 1 304, 1 289 and 3 201).
 const BACKTRACK_DIVES: f64 = 50.0;
 /// The branches a dive keeps open, at most, counted in cells of the state each holds.
 const BRANCH_CELLS: usize = 8_000_000;

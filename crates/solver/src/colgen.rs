@@ -1187,6 +1187,17 @@ mod tests {
         parse_instance(&text).ok()
     }
 
+    /// Employee `e`'s column with the largest value in `lp`.
+    fn largest_column(m: &Master<'_, '_>, lp: &super::Lp, e: usize) -> usize {
+        lp.active
+            .iter()
+            .zip(&lp.value)
+            .filter(|(c, _)| m.columns[**c].employee == e)
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(c, _)| *c)
+            .expect("every employee has a column")
+    }
+
     #[test]
     fn the_bar_aims_just_above_the_root_once_there_is_a_roster() {
         // No roster yet: nothing is pruned, whatever the margin.
@@ -1225,14 +1236,7 @@ mod tests {
             // column has on the first day they work in it.
             let mut bans = Vec::new();
             for e in 0..3 {
-                let (_, c) = lp
-                    .active
-                    .iter()
-                    .zip(&lp.value)
-                    .filter(|(c, _)| m.columns[**c].employee == e)
-                    .map(|(c, x)| (*x, *c))
-                    .max_by(|a, b| a.0.total_cmp(&b.0))
-                    .expect("every employee has a column");
+                let c = largest_column(&m, &lp, e);
                 let row = &m.columns[c].row;
                 let Some(d) = row.iter().position(|v| *v != OFF) else {
                     continue;
@@ -1361,14 +1365,7 @@ mod tests {
         }
         // Each of the first four employees is forced to their largest column's first week.
         for e in 0..4 {
-            let (_, c) = lp
-                .active
-                .iter()
-                .zip(&lp.value)
-                .filter(|(c, _)| m.columns[**c].employee == e)
-                .map(|(c, x)| (*x, *c))
-                .max_by(|a, b| a.0.total_cmp(&b.0))
-                .expect("every employee has a column");
+            let c = largest_column(&m, &lp, e);
             let row = m.columns[c].row.clone();
             for (d, v) in row.into_iter().enumerate().take(7) {
                 m.forced[e * t.days + d] = Some(v);

@@ -9,23 +9,34 @@
 //! Labels with the same (last value, run, minutes) are kept only while none dominates
 //! another; a cap per day keeps long horizons tractable (then it is a heuristic).
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+use rustc_hash::FxHasher;
+
 use crate::search::{OFF, Tables};
 
 const MAX_TYPES: usize = 32;
 
+/// The most 64-bit words a label's packed shift counts may take (see [`Packing`]): 32 types
+/// with limits up to 32 767 each.
+const MAX_COUNT_WORDS: usize = 8;
+
 #[derive(Clone, Copy)]
-struct Label {
+struct Label<const W: usize> {
     cost: i64,
-    last: i8,
-    run: u16,
-    from_start: bool,
     minutes: u32,
-    weekends: u16,
-    counts: [u16; MAX_TYPES],
+    /// The label on the day before this one's, by index.
     prev: u32,
+    /// Shifts per tracked type, packed as [`Packing`] lays them out.
+    counts: [u64; W],
+    run: u16,
+    weekends: u16,
+    last: i8,
+    from_start: bool,
 }
 
-impl Label {
+impl<const W: usize> Label<W> {
     /// The state labels are compared within: (last value, run, from the start, minutes),
     /// packed into one integer in that order.
     fn key(&self) -> u64 {
@@ -36,15 +47,85 @@ impl Label {
             | u64::from(self.minutes)
     }
 
-    /// Whether this label is at least as good in every respect; only the first `tracked`
-    /// counts are kept.
-    fn dominates(&self, other: &Label, tracked: usize) -> bool {
+    /// Whether this label is at least as good in every respect.
+    fn dominates(&self, other: &Self, packing: &Packing) -> bool {
         self.cost <= other.cost
             && self.weekends <= other.weekends
-            && self.counts[..tracked]
-                .iter()
-                .zip(&other.counts[..tracked])
-                .all(|(a, b)| a <= b)
+            && packing.at_most(&self.counts, &other.counts)
+    }
+}
+
+/// Where each tracked shift type's count sits in a label's words: a field just wide enough
+/// for the type's limit, with a spare (guard) bit above it that stays clear. One subtraction
+/// per word then compares every field at once (`b - a` keeps a field's guard bit exactly
+/// when `a <= b` there), where comparing counts one by one, and sorting labels that carried
+/// them, took most of the programme's time (Curtois 13: 18 types, 9 of them tracked).
+struct Packing {
+    /// Per shift type, its field's (word, lowest bit, width without the guard bit) when
+    /// its count is tracked.
+    field: Vec<Option<(usize, u32, u32)>>,
+    /// Per word, its fields' guard bits.
+    guard: [u64; MAX_COUNT_WORDS],
+    words: usize,
+}
+
+impl Packing {
+    /// Fields for the types whose `limits` are below `days` (the others cannot be reached
+    /// and are not tracked: labels that differ only in them would not dominate each other,
+    /// and their number would explode). `None` when they need more than
+    /// [`MAX_COUNT_WORDS`] words.
+    fn new(limits: &[u32], days: usize) -> Option<Self> {
+        let mut packing = Self {
+            field: vec![None; limits.len()],
+            guard: [0; MAX_COUNT_WORDS],
+            words: 0,
+        };
+        let mut used = 64;
+        for (s, &limit) in limits.iter().enumerate() {
+            if limit as usize >= days {
+                continue;
+            }
+            let width = (u32::BITS - limit.leading_zeros()).max(1);
+            if used + width + 1 > 64 {
+                if packing.words == MAX_COUNT_WORDS {
+                    return None;
+                }
+                packing.words += 1;
+                used = 0;
+            }
+            packing.field[s] = Some((packing.words - 1, used, width));
+            packing.guard[packing.words - 1] |= 1 << (used + width);
+            used += width + 1;
+        }
+        Some(packing)
+    }
+
+    /// Adds a shift of type `s` to `counts`; false (and `counts` unchanged) when that would
+    /// pass `limit`. Untracked types always fit.
+    fn add(&self, counts: &mut [u64], s: usize, limit: u32) -> bool {
+        let Some((word, bit, _)) = self.field[s] else {
+            return true;
+        };
+        if self.count(counts, s) >= u64::from(limit) {
+            return false;
+        }
+        counts[word] += 1 << bit;
+        true
+    }
+
+    /// The count of type `s` in `counts`; 0 for an untracked type.
+    fn count(&self, counts: &[u64], s: usize) -> u64 {
+        self.field[s].map_or(0, |(word, bit, width)| {
+            (counts[word] >> bit) & ((1 << width) - 1)
+        })
+    }
+
+    /// Whether every count of `a` is at most the same count of `b`.
+    fn at_most(&self, a: &[u64], b: &[u64]) -> bool {
+        a.iter()
+            .zip(b)
+            .zip(&self.guard[..a.len()])
+            .all(|((a, b), g)| ((b | g) - a) & g == *g)
     }
 }
 
@@ -128,60 +209,74 @@ pub(crate) fn best_rows(
     cap: usize,
     k: usize,
 ) -> Vec<Vec<i8>> {
-    let p = t.p;
-    let emp = &p.employees[e];
-    let width = t.types + 1;
     if t.types > MAX_TYPES {
         return Vec::new();
     }
+    let Some(packing) = Packing::new(&t.p.employees[e].max_shifts, t.days) else {
+        return Vec::new();
+    };
+    // Labels are copied for every transition: as few count words as the employee needs.
+    match packing.words {
+        0 | 1 => labelled::<1>(t, e, costs, cap, k, &packing),
+        2 => labelled::<2>(t, e, costs, cap, k, &packing),
+        3 | 4 => labelled::<4>(t, e, costs, cap, k, &packing),
+        _ => labelled::<MAX_COUNT_WORDS>(t, e, costs, cap, k, &packing),
+    }
+}
+
+/// [`best_rows`] with labels of `W` count words.
+fn labelled<const W: usize>(
+    t: &Tables<'_>,
+    e: usize,
+    costs: &[Option<i64>],
+    cap: usize,
+    k: usize,
+    packing: &Packing,
+) -> Vec<Vec<i8>> {
+    let p = t.p;
+    let emp = &p.employees[e];
+    let width = t.types + 1;
     let min_off = emp.min_days_off.max(1) as u16;
-    // Counts that cannot reach their limit within the horizon are not kept: labels that
-    // differ only in them would not dominate each other, and their number would explode.
-    // The kept ones take the first slots of a label's counts, so dominance compares only them.
-    let days = t.days as u32;
-    let mut tracked = 0;
-    let slot: Vec<Option<usize>> = emp
-        .max_shifts
-        .iter()
-        .map(|m| {
-            (*m < days).then(|| {
-                tracked += 1;
-                tracked - 1
-            })
-        })
-        .collect();
     let weekends_tracked = (emp.max_weekends as usize) < t.days.div_ceil(7);
     let reach = Reach::new(t, e, costs, min_off, weekends_tracked);
-    let mut days: Vec<Vec<Label>> = Vec::with_capacity(t.days);
-    let mut first = Vec::new();
+    let alive = |d: usize, l: &Label<W>| {
+        reach
+            .at(d, (l.last != OFF, l.run, l.from_start, l.weekends))
+            .is_some_and(|m| l.minutes + m >= emp.min_minutes)
+    };
+    // Per day, each kept label's (value, label on the day before): all the rows need.
+    let mut trail: Vec<Vec<(i8, u32)>> = Vec::with_capacity(t.days);
+    let mut kept: Vec<Label<W>> = Vec::new();
     for (v, cost) in costs.iter().take(width).enumerate() {
         let Some(c) = *cost else { continue };
         let mut label = Label {
             cost: c,
-            last: if v < t.types { v as i8 } else { OFF },
-            run: 1,
-            from_start: true,
             minutes: 0,
-            weekends: 0,
-            counts: [0; MAX_TYPES],
             prev: 0,
+            counts: [0; W],
+            run: 1,
+            weekends: 0,
+            last: if v < t.types { v as i8 } else { OFF },
+            from_start: true,
         };
         if v < t.types {
             label.minutes = p.shift_types[v].minutes;
-            if let Some(k) = slot[v] {
-                label.counts[k] = 1;
-            }
-            if emp.max_shifts[v] < 1 || label.minutes > emp.max_minutes || emp.max_consecutive < 1 {
+            if !packing.add(&mut label.counts, v, emp.max_shifts[v])
+                || label.minutes > emp.max_minutes
+                || emp.max_consecutive < 1
+            {
                 continue;
             }
         }
-        first.push(label);
+        kept.push(label);
     }
-    days.push(first);
+    trail.push(kept.iter().map(|l| (l.last, 0)).collect());
+    let mut next: Vec<Label<W>> = Vec::new();
+    let mut groups = Groups::default();
     for d in 1..t.days {
         let weekday = d % 7;
-        let mut next: Vec<Label> = Vec::new();
-        for (i, l) in days[d - 1].iter().enumerate() {
+        next.clear();
+        for (i, l) in kept.iter().enumerate() {
             let working = l.last != OFF;
             for v in 0..width {
                 let Some(c) = costs[d * width + v] else {
@@ -220,14 +315,10 @@ pub(crate) fn best_rows(
                         n.from_start = false;
                     }
                     n.minutes += p.shift_types[s].minutes;
-                    if n.minutes > emp.max_minutes {
+                    if n.minutes > emp.max_minutes
+                        || !packing.add(&mut n.counts, s, emp.max_shifts[s])
+                    {
                         continue;
-                    }
-                    if let Some(k) = slot[s] {
-                        n.counts[k] += 1;
-                        if u32::from(n.counts[k]) > emp.max_shifts[s] {
-                            continue;
-                        }
                     }
                     if weekends_tracked && (weekday == 5 || (weekday == 6 && l.last == OFF)) {
                         n.weekends += 1;
@@ -238,83 +329,15 @@ pub(crate) fn best_rows(
                     n.last = s as i8;
                 }
                 // Exact: a label that cannot reach the minimum minutes any more is dead.
-                if reach
-                    .more(d, &n)
-                    .is_some_and(|m| n.minutes + m >= emp.min_minutes)
-                {
+                if alive(d, &n) {
                     next.push(n);
                 }
             }
         }
-        // Keep the labels no other label with the same key dominates, cheapest first (and of
-        // those, the one with the fewest weekends used, which later days may need). The
-        // labels are large: an order of small keys is sorted, not the labels themselves.
-        let mut order: Vec<(u64, i64, u16, u32)> = next
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.key(), l.cost, l.weekends, i as u32))
-            .collect();
-        order.sort_unstable();
-        let mut kept: Vec<Label> = Vec::with_capacity(order.len().min(cap + 1));
-        let mut group_start = 0;
-        for &(key, _, _, i) in &order {
-            let l = &next[i as usize];
-            if kept.last().is_none_or(|k| k.key() != key) {
-                group_start = kept.len();
-            }
-            if !kept[group_start..].iter().any(|k| k.dominates(l, tracked)) {
-                kept.push(*l);
-                if kept.len() > cap {
-                    break;
-                }
-            }
-        }
-        if kept.len() > cap {
-            // Too many: the first label of each key, the cheapest (never dominated, so the
-            // dominance tests left undone would not have changed this; on Curtois 13 they
-            // were a quarter of the programme's time).
-            kept.clear();
-            for &(key, _, _, i) in &order {
-                if kept.last().is_none_or(|k| k.key() != key) {
-                    kept.push(next[i as usize]);
-                }
-            }
-        }
-        if kept.len() > cap {
-            // Keep the cheapest labels of every minutes total, not just the cheapest overall:
-            // cutting by cost alone can drop every row that still reaches the minimum minutes.
-            kept.sort_unstable_by_key(|l| (l.minutes, l.cost, l.weekends));
-            let groups = kept
-                .windows(2)
-                .filter(|w| w[0].minutes != w[1].minutes)
-                .count()
-                + 1;
-            let per_group = (cap / groups).max(1);
-            let mut seen = 0;
-            let mut current = u32::MAX;
-            kept.retain(|l| {
-                if l.minutes != current {
-                    current = l.minutes;
-                    seen = 0;
-                }
-                seen += 1;
-                seen <= per_group
-            });
-        }
-        if kept.len() > cap {
-            // More distinct minute totals than the cap (many shift lengths on a long
-            // horizon): keep evenly spaced ones, so every part of the range stays reachable.
-            let len = kept.len();
-            kept = (0..cap)
-                .map(|i| kept[i * (len - 1) / (cap - 1).max(1)])
-                .collect();
-        }
-        days.push(kept);
+        kept = keep(&next, &mut groups, cap, packing);
+        trail.push(kept.iter().map(|l| (l.last, l.prev)).collect());
     }
-    let Some(last) = days.last() else {
-        return Vec::new();
-    };
-    let mut ends: Vec<(i64, usize)> = last
+    let mut ends: Vec<(i64, usize)> = kept
         .iter()
         .enumerate()
         .filter(|(_, l)| l.minutes >= emp.min_minutes)
@@ -326,13 +349,134 @@ pub(crate) fn best_rows(
         .map(|&(_, mut i)| {
             let mut row = vec![OFF; t.days];
             for d in (0..t.days).rev() {
-                let l = &days[d][i];
-                row[d] = l.last;
-                i = l.prev as usize;
+                let (value, prev) = trail[d][i];
+                row[d] = value;
+                i = prev as usize;
             }
             row
         })
         .collect()
+}
+
+/// A day's labels grouped by key, kept between days so their buffers are reused.
+#[derive(Default)]
+struct Groups {
+    /// Per key seen, its group.
+    index: HashMap<u64, u32, BuildHasherDefault<FxHasher>>,
+    /// Per group, (key, group): sorted by key to visit groups in key order.
+    keys: Vec<(u64, u32)>,
+    /// Per group, where its labels begin in `members` (and, last, the end).
+    starts: Vec<u32>,
+    /// Label indexes, group by group.
+    members: Vec<u32>,
+    group_of: Vec<u32>,
+}
+
+/// The labels of `next` no other label with the same key dominates, in key order and
+/// cheapest first within a key (and of those, the one with the fewest weekends used, which
+/// later days may need), cut to `cap` where there are more. Grouping by a hash of the key
+/// and sorting only within groups: sorting every label by key took a third of the
+/// programme's time.
+fn keep<const W: usize>(
+    next: &[Label<W>],
+    g: &mut Groups,
+    cap: usize,
+    packing: &Packing,
+) -> Vec<Label<W>> {
+    g.index.clear();
+    g.keys.clear();
+    g.starts.clear();
+    g.group_of.clear();
+    for l in next {
+        let key = l.key();
+        let fresh = g.keys.len() as u32;
+        let group = *g.index.entry(key).or_insert(fresh);
+        if group == fresh {
+            g.keys.push((key, fresh));
+            g.starts.push(0);
+        }
+        g.starts[group as usize] += 1;
+        g.group_of.push(group);
+    }
+    // Sizes to starts, then each label into its group's place.
+    let mut at = 0;
+    for start in &mut g.starts {
+        let size = *start;
+        *start = at;
+        at += size;
+    }
+    g.starts.push(at);
+    g.members.clear();
+    g.members.resize(next.len(), 0);
+    let mut fill = g.starts.clone();
+    for (i, group) in g.group_of.iter().enumerate() {
+        let slot = &mut fill[*group as usize];
+        g.members[*slot as usize] = i as u32;
+        *slot += 1;
+    }
+    g.keys.sort_unstable();
+    let order = |i: &u32| {
+        let l = &next[*i as usize];
+        (l.cost, l.weekends, *i)
+    };
+    let mut kept: Vec<Label<W>> = Vec::with_capacity(next.len().min(cap + 1));
+    'groups: for &(_, group) in &g.keys {
+        let range = g.starts[group as usize] as usize..g.starts[group as usize + 1] as usize;
+        let members = &mut g.members[range];
+        members.sort_unstable_by_key(order);
+        let group_start = kept.len();
+        for i in members.iter() {
+            let l = &next[*i as usize];
+            if !kept[group_start..].iter().any(|k| k.dominates(l, packing)) {
+                kept.push(*l);
+                if kept.len() > cap {
+                    break 'groups;
+                }
+            }
+        }
+    }
+    if kept.len() > cap {
+        // Too many: the first label of each key, the cheapest (never dominated, so the
+        // dominance tests left undone would not have changed this; on Curtois 13 they
+        // were a quarter of the programme's time).
+        kept.clear();
+        for &(_, group) in &g.keys {
+            let range = g.starts[group as usize] as usize..g.starts[group as usize + 1] as usize;
+            if let Some(first) = g.members[range].iter().min_by_key(|i| order(i)) {
+                kept.push(next[*first as usize]);
+            }
+        }
+    }
+    if kept.len() > cap {
+        // Keep the cheapest labels of every minutes total, not just the cheapest overall:
+        // cutting by cost alone can drop every row that still reaches the minimum minutes.
+        kept.sort_by_key(|l| (l.minutes, l.cost, l.weekends));
+        let groups = kept
+            .windows(2)
+            .filter(|w| w[0].minutes != w[1].minutes)
+            .count()
+            + 1;
+        let per_group = (cap / groups).max(1);
+        let mut seen = 0;
+        let mut current = u32::MAX;
+        kept.retain(|l| {
+            if l.minutes != current {
+                current = l.minutes;
+                seen = 0;
+            }
+            seen += 1;
+            seen <= per_group
+        });
+    }
+    if kept.len() > cap {
+        // More distinct minute totals than the cap (many shift lengths on a long
+        // horizon): keep evenly spaced ones, so every part of the range stays reachable.
+        let len = kept.len();
+        kept = (0..cap)
+            .map(|i| kept[i * (len - 1) / (cap - 1).max(1)])
+            .collect();
+    }
+    kept
 }
 
 /// The most minutes a row can still add after a day, from a label's run state, under the
@@ -469,17 +613,13 @@ impl Reach {
             + usize::from(used);
         self.more[d * self.states() + state]
     }
-
-    fn more(&self, d: usize, l: &Label) -> Option<u32> {
-        self.at(d, (l.last != OFF, l.run, l.from_start, l.weekends))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
 
-    use super::best_row;
+    use super::{MAX_COUNT_WORDS, Packing, best_row};
     use crate::search::{OFF, Tables};
     use crate::{Employee, Problem};
 
@@ -564,6 +704,54 @@ mod tests {
             if let Some(row) = &found {
                 prop_assert_eq!(t.employee_cost(0, row).0, 0);
             }
+        }
+
+        /// Packed counts compare and grow as the counts themselves do, on a year's horizon
+        /// with limits of every width (some types untracked).
+        #[test]
+        fn packed_counts_compare_and_grow_field_by_field(
+            limits in proptest::collection::vec(0_u32..400, 1..=32),
+            fills in proptest::collection::vec((0.0_f64..=1.0, 0.0_f64..=1.0), 32),
+        ) {
+            let days = 364;
+            let packing = Packing::new(&limits, days);
+            prop_assert!(packing.is_some());
+            let Some(packing) = packing else { return Ok(()) };
+            let mut a = [0_u64; MAX_COUNT_WORDS];
+            let mut b = [0_u64; MAX_COUNT_WORDS];
+            let (mut want_a, mut want_b) = (Vec::new(), Vec::new());
+            for (s, (&limit, (fa, fb))) in limits.iter().zip(&fills).enumerate() {
+                let tracked = (limit as usize) < days;
+                let (na, nb) = if tracked {
+                    ((f64::from(limit) * fa) as u64, (f64::from(limit) * fb) as u64)
+                } else {
+                    (0, 0)
+                };
+                for _ in 0..na {
+                    prop_assert!(packing.add(&mut a, s, limit));
+                }
+                for _ in 0..nb {
+                    prop_assert!(packing.add(&mut b, s, limit));
+                }
+                // At the limit, a shift more is refused and changes nothing.
+                if tracked {
+                    let mut full = [0_u64; MAX_COUNT_WORDS];
+                    for _ in 0..limit {
+                        prop_assert!(packing.add(&mut full, s, limit));
+                    }
+                    let before = full;
+                    prop_assert!(!packing.add(&mut full, s, limit));
+                    prop_assert_eq!(full, before);
+                    prop_assert_eq!(packing.count(&full, s), u64::from(limit));
+                }
+                prop_assert_eq!(packing.count(&a, s), na);
+                want_a.push(na);
+                want_b.push(nb);
+            }
+            let fieldwise = |x: &[u64], y: &[u64]| x.iter().zip(y).all(|(x, y)| x <= y);
+            prop_assert_eq!(packing.at_most(&a, &b), fieldwise(&want_a, &want_b));
+            prop_assert_eq!(packing.at_most(&b, &a), fieldwise(&want_b, &want_a));
+            prop_assert!(packing.at_most(&a, &a));
         }
     }
 }

@@ -91,6 +91,10 @@ const MARGIN: i64 = 5;
 const BACKTRACK_DIVES: f64 = 50.0;
 /// The branches a dive keeps open, at most, counted in cells of the state each holds.
 const BRANCH_CELLS: usize = 8_000_000;
+/// The fewest pricing rounds the root's time must allow, judged by the first, for a dive to
+/// be tried at all (Curtois 60 s, seeds 1–2, dive then without: 22 45 437, 44 574 → 42 396,
+/// 43 197; 21 23 954, 25 186 → 25 001, 25 061).
+const ROOT_ROUNDS: f64 = 8.0;
 
 struct Column {
     employee: usize,
@@ -697,6 +701,7 @@ pub(crate) fn dive(
     let began = Instant::now();
     let root_deadline = began + deadline.saturating_duration_since(began) / 2;
     let mut rounds_left = 1_000;
+    let mut first_round = true;
     // Fixing steps taken since the root, and when the first began: their pace sets how many
     // cells each step forces.
     let mut steps = 0_u32;
@@ -733,7 +738,21 @@ pub(crate) fn dive(
                     _ => lp.cover_dual.clone(),
                 };
                 let until = if root_done { deadline } else { root_deadline };
+                // The first round at the root is given a [`ROOT_ROUNDS`]th of the root's time:
+                // a root with room for fewer rounds than that ends far from its optimum, and a
+                // dive from it far above the annealing, so the time goes back to the caller
+                // (Curtois 21–24 at 60 s: the first round took 3.6 s on 21 and over 16 s on 23
+                // and 24, of the root's 18 s).
+                let until = if first_round && within.is_none() {
+                    until.min(began + root_deadline.duration_since(began).div_f64(ROOT_ROUNDS))
+                } else {
+                    until
+                };
                 let (mut added, bound) = m.price(&lp, &duals, until);
+                if first_round && within.is_none() && Instant::now() >= until {
+                    return None;
+                }
+                first_round = false;
                 // A root still open after a second takes in the best roster any thread has
                 // found: its rows give the relaxation a value no worse than that roster's and
                 // duals to match (Curtois 13 after 18 s: 7 675 without, 1 919 with). Not sooner,

@@ -653,7 +653,8 @@ pub(crate) type Incumbent<'a> = dyn Fn(Option<i64>) -> Option<(i64, Vec<Vec<i8>>
 /// best roster found elsewhere, with its objective) whenever it improves. Further dives
 /// from the root, in orders shaken by `seed`, follow while time allows (see [`MAX_DIVES`]);
 /// the cheapest roster is returned. `None` when a programme fails, some employee has no
-/// row, or `deadline` passes before the root relaxation is done.
+/// row, `deadline` passes before the root relaxation is done, or the root's first pricing
+/// round does not end within its share, outside a neighbourhood (see [`ROOT_ROUNDS`]).
 pub(crate) fn dive(
     t: &Tables<'_>,
     start: &[Vec<i8>],

@@ -744,16 +744,17 @@ pub(crate) fn dive(
                 // dive from it far above the annealing, so the time goes back to the caller
                 // (Curtois 21–24 at 60 s: the first round took 3.6 s on 21 and over 16 s on 23
                 // and 24, of the root's 18 s).
-                let until = if first_round && within.is_none() {
+                let trial = first_round && within.is_none();
+                first_round = false;
+                let until = if trial {
                     until.min(began + root_deadline.duration_since(began).div_f64(ROOT_ROUNDS))
                 } else {
                     until
                 };
                 let (mut added, bound) = m.price(&lp, &duals, until);
-                if first_round && within.is_none() && Instant::now() >= until {
+                if trial && Instant::now() >= until {
                     return None;
                 }
-                first_round = false;
                 // A root still open after a second takes in the best roster any thread has
                 // found: its rows give the relaxation a value no worse than that roster's and
                 // duals to match (Curtois 13 after 18 s: 7 675 without, 1 919 with). Not sooner,

@@ -61,12 +61,23 @@ impl<const W: usize> Label<W> {
 /// when `a <= b` there), where comparing counts one by one, and sorting labels that carried
 /// them, took most of the programme's time (Curtois 13: 18 types, 9 of them tracked).
 struct Packing {
-    /// Per shift type, its field's (word, lowest bit, width without the guard bit) when
-    /// its count is tracked.
-    field: Vec<Option<(usize, u32, u32)>>,
+    /// Per shift type, its field when its count is tracked.
+    field: Vec<Option<Field>>,
     /// Per word, its fields' guard bits.
     guard: [u64; MAX_COUNT_WORDS],
     words: usize,
+}
+
+/// A tracked type's count in a label's words.
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    word: usize,
+    /// The field's lowest bit.
+    bit: u32,
+    /// Its width without the guard bit.
+    width: u32,
+    /// The most shifts of the type the employee may work.
+    limit: u32,
 }
 
 impl Packing {
@@ -93,7 +104,12 @@ impl Packing {
                 packing.words += 1;
                 used = 0;
             }
-            packing.field[s] = Some((packing.words - 1, used, width));
+            packing.field[s] = Some(Field {
+                word: packing.words - 1,
+                bit: used,
+                width,
+                limit,
+            });
             packing.guard[packing.words - 1] |= 1 << (used + width);
             used += width + 1;
         }
@@ -101,23 +117,21 @@ impl Packing {
     }
 
     /// Adds a shift of type `s` to `counts`; false (and `counts` unchanged) when that would
-    /// pass `limit`. Untracked types always fit.
-    fn add(&self, counts: &mut [u64], s: usize, limit: u32) -> bool {
-        let Some((word, bit, _)) = self.field[s] else {
+    /// pass the type's limit. Untracked types always fit.
+    fn add(&self, counts: &mut [u64], s: usize) -> bool {
+        let Some(f) = self.field[s] else {
             return true;
         };
-        if self.count(counts, s) >= u64::from(limit) {
+        if self.count(counts, s) >= u64::from(f.limit) {
             return false;
         }
-        counts[word] += 1 << bit;
+        counts[f.word] += 1 << f.bit;
         true
     }
 
     /// The count of type `s` in `counts`; 0 for an untracked type.
     fn count(&self, counts: &[u64], s: usize) -> u64 {
-        self.field[s].map_or(0, |(word, bit, width)| {
-            (counts[word] >> bit) & ((1 << width) - 1)
-        })
+        self.field[s].map_or(0, |f| (counts[f.word] >> f.bit) & ((1 << f.width) - 1))
     }
 
     /// Whether every count of `a` is at most the same count of `b`.
@@ -261,7 +275,7 @@ fn labelled<const W: usize>(
         };
         if v < t.types {
             label.minutes = p.shift_types[v].minutes;
-            if !packing.add(&mut label.counts, v, emp.max_shifts[v])
+            if !packing.add(&mut label.counts, v)
                 || label.minutes > emp.max_minutes
                 || emp.max_consecutive < 1
             {
@@ -315,9 +329,7 @@ fn labelled<const W: usize>(
                         n.from_start = false;
                     }
                     n.minutes += p.shift_types[s].minutes;
-                    if n.minutes > emp.max_minutes
-                        || !packing.add(&mut n.counts, s, emp.max_shifts[s])
-                    {
+                    if n.minutes > emp.max_minutes || !packing.add(&mut n.counts, s) {
                         continue;
                     }
                     if weekends_tracked && (weekday == 5 || (weekday == 6 && l.last == OFF)) {
@@ -370,6 +382,8 @@ struct Groups {
     /// Label indexes, group by group.
     members: Vec<u32>,
     group_of: Vec<u32>,
+    /// Per group, the next free place in `members` while they are filled.
+    fill: Vec<u32>,
 }
 
 /// The labels of `next` no other label with the same key dominates, in key order and
@@ -408,9 +422,10 @@ fn keep<const W: usize>(
     g.starts.push(at);
     g.members.clear();
     g.members.resize(next.len(), 0);
-    let mut fill = g.starts.clone();
+    g.fill.clear();
+    g.fill.extend_from_slice(&g.starts);
     for (i, group) in g.group_of.iter().enumerate() {
-        let slot = &mut fill[*group as usize];
+        let slot = &mut g.fill[*group as usize];
         g.members[*slot as usize] = i as u32;
         *slot += 1;
     }
@@ -731,19 +746,19 @@ mod tests {
                     (0, 0)
                 };
                 for _ in 0..na {
-                    prop_assert!(packing.add(&mut a, s, limit));
+                    prop_assert!(packing.add(&mut a, s));
                 }
                 for _ in 0..nb {
-                    prop_assert!(packing.add(&mut b, s, limit));
+                    prop_assert!(packing.add(&mut b, s));
                 }
                 // At the limit, a shift more is refused and changes nothing.
                 if tracked {
                     let mut full = [0_u64; MAX_COUNT_WORDS];
                     for _ in 0..limit {
-                        prop_assert!(packing.add(&mut full, s, limit));
+                        prop_assert!(packing.add(&mut full, s));
                     }
                     let before = full;
-                    prop_assert!(!packing.add(&mut full, s, limit));
+                    prop_assert!(!packing.add(&mut full, s));
                     prop_assert_eq!(full, before);
                     prop_assert_eq!(packing.count(&full, s), u64::from(limit));
                 }

@@ -57,6 +57,8 @@ for i in $instances; do
         results="$results infeasible"
       fi
     done
+    # Each seed's value too, for the notes (the table keeps only the median).
+    echo "Instance$i, $limit s, seeds $seeds:$results" >&2
     numeric=$(echo "$results" | tr ' ' '\n' | grep -E '^[0-9]+$' || true)
     n_ok=$(echo "$numeric" | grep -c . || true)
     n_all=$(echo "$seeds" | wc -w)

@@ -346,7 +346,7 @@ fn labelled<const W: usize>(
                 }
             }
         }
-        kept = keep(&next, &mut groups, cap, packing);
+        keep(&next, &mut groups, cap, packing, &mut kept);
         trail.push(kept.iter().map(|l| (l.last, l.prev)).collect());
     }
     let mut ends: Vec<(i64, usize)> = kept
@@ -386,17 +386,18 @@ struct Groups {
     fill: Vec<u32>,
 }
 
-/// The labels of `next` no other label with the same key dominates, in key order and
-/// cheapest first within a key (and of those, the one with the fewest weekends used, which
-/// later days may need), cut to `cap` where there are more. Grouping by a hash of the key
-/// and sorting only within groups: sorting every label by key took a third of the
-/// programme's time.
+/// Puts into `kept` (a buffer reused from day to day) the labels of `next` no other label
+/// with the same key dominates, in key order and cheapest first within a key (and of those,
+/// the one with the fewest weekends used, which later days may need), cut to `cap` where
+/// there are more. Grouping by a hash of the key and sorting only within groups: sorting
+/// every label by key took a third of the programme's time.
 fn keep<const W: usize>(
     next: &[Label<W>],
     g: &mut Groups,
     cap: usize,
     packing: &Packing,
-) -> Vec<Label<W>> {
+    kept: &mut Vec<Label<W>>,
+) {
     g.index.clear();
     g.keys.clear();
     g.starts.clear();
@@ -434,7 +435,7 @@ fn keep<const W: usize>(
         let l = &next[*i as usize];
         (l.cost, l.weekends, *i)
     };
-    let mut kept: Vec<Label<W>> = Vec::with_capacity(next.len().min(cap + 1));
+    kept.clear();
     'groups: for &(_, group) in &g.keys {
         let range = g.starts[group as usize] as usize..g.starts[group as usize + 1] as usize;
         let members = &mut g.members[range];
@@ -489,12 +490,14 @@ fn keep<const W: usize>(
     if kept.len() > cap {
         // More distinct minute totals than the cap (many shift lengths on a long
         // horizon): keep evenly spaced ones, so every part of the range stays reachable.
+        // In place: each picked index is at least the place it goes to, so no label is
+        // overwritten before it is read.
         let len = kept.len();
-        kept = (0..cap)
-            .map(|i| kept[i * (len - 1) / (cap - 1).max(1)])
-            .collect();
+        for i in 0..cap {
+            kept[i] = kept[i * (len - 1) / (cap - 1).max(1)];
+        }
+        kept.truncate(cap);
     }
-    kept
 }
 
 /// The most minutes a row can still add after a day, from a label's run state, under the

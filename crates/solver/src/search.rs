@@ -390,8 +390,24 @@ const LNS_SHARE: f64 = 0.9;
 /// refines the dive's roster rather than scattering it (a cover shortfall costs 100).
 const DIVE_HEAT: f64 = 10.0;
 
-/// Every this many moves, one employee's row is rebuilt by the row programme instead.
+/// Every this many moves, at least, one employee's row is rebuilt by the row programme
+/// instead (see [`dp_every`]).
 const DP_EVERY: u64 = 8_192;
+/// Cells of the row programme's work (days × values × labels kept) per move between two of
+/// its rebuilds, on horizons where that is above [`DP_EVERY`] (see [`dp_every`]).
+const DP_WORK_PER_MOVE: u64 = 3;
+
+/// How many moves apart the annealing rebuilds a row by the row programme. The programme's
+/// work grows with the horizon and the shift types, a move's hardly: on a year of 16 types
+/// (Curtois 23) a rebuild cost as much as about 26 000 moves, so one every 8 192 moves took
+/// three quarters of the time (60 s, seed 1: 43 219 with them, 25 802 with none). Spaced by
+/// their work they take about a fifth of it there; none at all is no answer, since they pay
+/// where they are cheaper (22, 60 s, seeds 1–2: 40 501, 41 167 every 8 192 moves; 44 304,
+/// 45 061 without).
+fn dp_every(t: &Tables<'_>, cap: usize) -> u64 {
+    let work = (t.days * (t.types + 1) * cap) as u64;
+    DP_EVERY.max(work / DP_WORK_PER_MOVE)
+}
 
 /// Proposes the best row for a random employee, given everyone else.
 fn propose_row(t: &Tables<'_>, s: &State, rng: &mut StdRng, buf: &mut Move, cap: usize) -> bool {
@@ -696,6 +712,7 @@ fn anneal(
     let mut m = Move { cells: Vec::new() };
     let mut scratch = Scratch::default();
     let dp_cap = dp_cap(t);
+    let dp_every = dp_every(t, dp_cap);
     let mut iteration: u64 = 0;
     let mut round = 0u64;
     // With only a time limit, cycles double in length from a first one sized to the
@@ -750,7 +767,7 @@ fn anneal(
             s = State::new(t, restart.clone());
         }
         iteration += 1;
-        let proposed = if iteration.is_multiple_of(DP_EVERY) {
+        let proposed = if iteration.is_multiple_of(dp_every) {
             propose_row(t, &s, &mut rng, &mut m, dp_cap)
         } else {
             propose(t, &s, &mut rng, &mut m)

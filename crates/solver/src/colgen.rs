@@ -41,7 +41,8 @@ const ROOT_WIDTH: usize = 32;
 /// than its cheapest one.
 const PER_PRICING: usize = 3;
 /// The lengths of the windows of days the large-neighbourhood dives free, one drawn per
-/// dive; a horizon no longer than the drawn one frees a group of employees instead.
+/// dive (shortened on large staffs, see [`LNS_STAFF`]); a horizon no longer than the window
+/// frees a group of employees instead.
 /// Days rather than employees, where the horizon allows: a window frees cover cells whole,
 /// while a group of employees shares each cell with everyone fixed.
 const LNS_WINDOWS: [usize; 3] = [14, 21, 28];

@@ -393,8 +393,8 @@ const DIVE_HEAT: f64 = 10.0;
 /// Every this many moves, at least, one employee's row is rebuilt by the row programme
 /// instead (see [`dp_every`]).
 const DP_EVERY: u64 = 8_192;
-/// Cells of the row programme's work (days × values × labels kept) per move between two of
-/// its rebuilds, on horizons where that is above [`DP_EVERY`] (see [`dp_every`]).
+/// Rebuilds are spaced by the row programme's work (days × values × labels kept) divided by
+/// this many moves, where that is above [`DP_EVERY`] (see [`dp_every`]).
 const DP_WORK_PER_MOVE: u64 = 3;
 
 /// How many moves apart the annealing rebuilds a row by the row programme. The programme's
@@ -403,7 +403,9 @@ const DP_WORK_PER_MOVE: u64 = 3;
 /// three quarters of the time (60 s, seed 1: 43 219 with them, 25 802 with none). Spaced by
 /// their work they take about a fifth of it there; none at all is no answer, since they pay
 /// where they are cheaper (22, 60 s, seeds 1–2: 40 501, 41 167 every 8 192 moves; 44 304,
-/// 45 061 without).
+/// 45 061 without). Since [`dp_cap`] aims the same product at 10 000, the spacing passes
+/// [`DP_EVERY`] only where the programme is held at its fewest labels, on the largest grids
+/// of days × values (Curtois 13, 19, 20–24).
 fn dp_every(t: &Tables<'_>, cap: usize) -> u64 {
     let work = (t.days * (t.types + 1) * cap) as u64;
     DP_EVERY.max(work / DP_WORK_PER_MOVE)

@@ -778,7 +778,14 @@ pub(crate) fn dive(
                         added = m.price(&lp, &lp.cover_dual, until).0;
                     }
                 }
-                if Instant::now() >= deadline || (!root_done && Instant::now() >= root_deadline) {
+                // In a neighbourhood the root ends once its relaxation is within a unit of the
+                // bound, as a dive step's pricing does: only the roster is wanted there, and
+                // the last rounds widen pricing for fractions (Curtois 13: five rounds of up to
+                // 0.2 s each after the bound was within 0.6 of the relaxation).
+                if Instant::now() >= deadline
+                    || (!root_done && Instant::now() >= root_deadline)
+                    || (!root_done && within.is_some() && lp.objective - bound < TAIL)
+                {
                     break;
                 }
                 if added == 0 {
@@ -1117,7 +1124,9 @@ fn bar(best: Option<i64>, root: Option<f64>, margin: Option<i64>) -> Option<i64>
 /// Large-neighbourhood search by dives: again and again, frees a part of `rows` (a window
 /// of days for everyone on long horizons, else a random group of employees on every day),
 /// dives within it from its current values and keeps the result when it costs no more.
-/// `report` hears of each improvement; the rows returned cost no more than `rows`.
+/// Before each neighbourhood it goes on from `incumbent`'s roster instead when that costs
+/// less (other threads searching neighbourhoods too). `report` hears of each improvement;
+/// the rows returned cost no more than `rows`.
 pub(crate) fn improve(
     t: &Tables<'_>,
     mut rows: Vec<Vec<i8>>,
@@ -1125,6 +1134,7 @@ pub(crate) fn improve(
     deadline: Instant,
     seed: u64,
     report: &dyn Fn(i64, &[Vec<i8>]),
+    incumbent: &Incumbent<'_>,
 ) -> Vec<Vec<i8>> {
     let n = rows.len();
     let mut rng = StdRng::seed_from_u64(seed);
@@ -1138,6 +1148,11 @@ pub(crate) fn improve(
     let mut round = 0_u64;
     while Instant::now() + LNS_BUDGET / 4 < deadline {
         round += 1;
+        // Another thread's neighbourhoods may have found better: go on from theirs.
+        if let Some((better, theirs)) = incumbent(Some(cost)) {
+            cost = better;
+            rows = theirs;
+        }
         let window = lns_window(LNS_WINDOWS[rng.random_range(0..LNS_WINDOWS.len())], n);
         let mut within = Neighbourhood {
             employees: vec![true; n],
@@ -1546,7 +1561,7 @@ mod tests {
                 heard.borrow_mut().push(objective);
             };
             let until = Instant::now() + Duration::from_secs(4);
-            let rows = improve(&t, start, 64, until, seed, &report);
+            let rows = improve(&t, start, 64, until, seed, &report, &|_| None);
             let e = evaluate(&p, &to_roster(&rows));
             assert!(e.feasible(), "seed {seed}: {:?}", e.hard);
             let heard = heard.into_inner();
@@ -1564,5 +1579,42 @@ mod tests {
         }
         // The row programme's roster ignores the others' rows, so there is room to improve.
         assert!(improved > 0);
+    }
+
+    /// A cheaper roster found elsewhere (by another thread's neighbourhoods) is taken over
+    /// before the next neighbourhood: the result costs no more than it.
+    #[test]
+    fn improving_goes_on_from_a_cheaper_roster_found_elsewhere() {
+        let mut cheaper = 0;
+        for seed in 0..3 {
+            let p = four_weeks(seed, 12);
+            let t = Tables::new(&p, None);
+            let start = row_start(&t);
+            let until = Instant::now() + Duration::from_secs(3);
+            let elsewhere =
+                dive(&t, &start, 64, until, &|_| None, seed, None).expect("the dive ends");
+            let (from, theirs) = (
+                State::new(&t, start.clone()).soft,
+                State::new(&t, elsewhere.clone()).soft,
+            );
+            if theirs >= from {
+                continue;
+            }
+            cheaper += 1;
+            let incumbent = |than: Option<i64>| {
+                than.is_none_or(|c| theirs < c)
+                    .then(|| (theirs, elsewhere.clone()))
+            };
+            let until = Instant::now() + super::LNS_BUDGET / 2;
+            let rows = improve(&t, start, 64, until, seed, &|_, _| {}, &incumbent);
+            let e = evaluate(&p, &to_roster(&rows));
+            assert!(e.feasible(), "seed {seed}: {:?}", e.hard);
+            assert!(
+                e.objective <= theirs,
+                "seed {seed}: {} > {theirs}",
+                e.objective
+            );
+        }
+        assert!(cheaper > 0, "the dive beats the row programme's roster");
     }
 }

@@ -9,7 +9,8 @@
 //! the employees it touches (`tally.rs`) and the cover cells it changes. Where requests and cover make up the whole
 //! objective and the run is bounded by time alone, thread 0 first runs the column-generation
 //! dive (`colgen.rs`), improves its roster by large neighbourhoods, each searched by a dive,
-//! until 90 % of the limit, and anneals from the result, cooler.
+//! until 90 % of the limit, and anneals from the result, cooler; once it has begun them, the
+//! other threads stop annealing and search large neighbourhoods too.
 //!
 //! The cooling schedule follows the move count, never the clock: two cycles over a move
 //! limit when one is set, else cycles doubling in length, so any time limit ends soon after
@@ -679,9 +680,23 @@ struct Shared {
     /// Whether `report` keeps the rows too: only while thread 0's root relaxation may take
     /// them in, so the copy stays off the annealing's path in every other run.
     keep_rows: AtomicBool,
+    /// The best roster of the large neighbourhoods, with its objective.
+    lns: Mutex<Option<(i64, Vec<Vec<i8>>)>>,
+    /// Whether thread 0 has begun the large neighbourhoods: from then on the other threads
+    /// stop annealing and search large neighbourhoods too, until [`LNS_SHARE`] of the limit.
+    lns_started: AtomicBool,
     started: Instant,
     progress: Option<Arc<dyn Progress>>,
     stop: AtomicBool,
+}
+
+/// How a thread's annealing runs: from what temperature, and whether it gives way to the
+/// large neighbourhoods.
+#[derive(Clone, Copy)]
+struct Course {
+    heat: f64,
+    /// Whether it stops once thread 0 has begun the large neighbourhoods.
+    yields: bool,
 }
 
 /// One thread's annealing; returns its best (penalised total, rows, iterations).
@@ -692,7 +707,7 @@ fn anneal(
     seed: u64,
     options: &SolveOptions,
     shared: &Shared,
-    heat: f64,
+    course: Course,
 ) -> (i64, Vec<Vec<i8>>, u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut s = State::new(t, start);
@@ -710,7 +725,7 @@ fn anneal(
         report(shared, s.soft, &s.rows);
     }
     let mut least_bad = (s.total(), s.rows.clone());
-    let (t_start, t_end) = (heat, T_END);
+    let (t_start, t_end) = (course.heat, T_END);
     let mut m = Move { cells: Vec::new() };
     let mut scratch = Scratch::default();
     let dp_cap = dp_cap(t);
@@ -729,6 +744,7 @@ fn anneal(
     loop {
         if iteration.is_multiple_of(1024)
             && (shared.stop.load(Ordering::Relaxed)
+                || (course.yields && shared.lns_started.load(Ordering::Relaxed))
                 || options.max_iterations.is_some_and(|max| iteration >= max)
                 || (options.max_iterations.is_none()
                     && shared.started.elapsed() >= options.time_limit))
@@ -875,6 +891,8 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
         best: Mutex::default(),
         // Only other threads' rosters can reach the root: thread 0 anneals after its dive.
         keep_rows: AtomicBool::new(dive && threads > 1),
+        lns: Mutex::default(),
+        lns_started: AtomicBool::new(false),
         started,
         progress: options.progress.clone(),
         stop: AtomicBool::new(false),
@@ -902,6 +920,27 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15)
                     .wrapping_add(i as u64);
                 scope.spawn(move || {
+                    let lns_until = shared.started + options.time_limit.mul_f64(LNS_SHARE);
+                    // The large neighbourhoods' best roster is kept apart from the annealing's,
+                    // and they go on from their own: the annealing's is a poorer start for them
+                    // even where it costs less (Curtois 13, 60 s, seeds 1–4: neighbourhoods from
+                    // the annealing's best once the root was done, 1 820, 1 663, 1 618, 1 828;
+                    // from the dive's roster, 1 494, 1 532, 1 611, 2 004).
+                    let lns_report = |o: i64, r: &[Vec<i8>]| {
+                        if let Ok(mut lns) = shared.lns.lock()
+                            && lns.as_ref().is_none_or(|l| o < l.0)
+                        {
+                            *lns = Some((o, r.to_vec()));
+                        }
+                        shared.lns_started.store(true, Ordering::Relaxed);
+                        report(shared, o, r);
+                    };
+                    let lns_best = |than: Option<i64>| {
+                        let lns = shared.lns.lock().ok()?;
+                        lns.as_ref()
+                            .filter(|l| than.is_none_or(|t| l.0 < t))
+                            .cloned()
+                    };
                     let mut start = start;
                     let mut heat = T_START;
                     if i == 0
@@ -924,13 +963,45 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                                 tables,
                                 d,
                                 dp_cap(tables),
-                                shared.started + options.time_limit.mul_f64(LNS_SHARE),
+                                lns_until,
                                 seed,
-                                &|o, r| report(shared, o, r),
+                                &lns_report,
+                                &lns_best,
                             );
                         }
                     }
-                    anneal(tables, start, fallback, seed, options, shared, heat)
+                    let joins = i > 0 && dive;
+                    let course = Course {
+                        heat,
+                        yields: joins,
+                    };
+                    let first = anneal(tables, start, fallback, seed, options, shared, course);
+                    // Stopped for the large neighbourhoods: search them from the best roster
+                    // too, then anneal from the result, as thread 0 does.
+                    let Some((_, best)) = lns_best(None).filter(|_| {
+                        joins
+                            && shared.lns_started.load(Ordering::Relaxed)
+                            && Instant::now() < lns_until
+                    }) else {
+                        return first;
+                    };
+                    let rows = crate::colgen::improve(
+                        tables,
+                        best,
+                        dp_cap(tables),
+                        lns_until,
+                        seed,
+                        &lns_report,
+                        &lns_best,
+                    );
+                    let course = Course {
+                        heat: DIVE_HEAT,
+                        yields: false,
+                    };
+                    let second = anneal(tables, rows, None, seed, options, shared, course);
+                    let iterations = first.2 + second.2;
+                    let (total, rows, _) = if second.0 < first.0 { second } else { first };
+                    (total, rows, iterations)
                 })
             })
             .collect();

@@ -221,6 +221,31 @@ fn the_same_seed_gives_the_same_roster() {
     assert_eq!(a, b);
 }
 
+/// Under a time limit alone, with two threads, the dive, the large neighbourhoods the
+/// threads share and the annealing all take part; the roster still passes the evaluator.
+#[test]
+fn a_timed_run_of_two_threads_passes_the_evaluator() -> Result<(), Box<dyn std::error::Error>> {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/benchmarks/curtois");
+    if !dir.exists() {
+        return Ok(());
+    }
+    let p = passa_solver::parse_instance(&std::fs::read_to_string(dir.join("Instance2.txt"))?)?;
+    let s = solve(
+        &p,
+        &SolveOptions {
+            time_limit: Duration::from_secs(6),
+            max_iterations: None,
+            threads: 2,
+            ..options(1)
+        },
+    );
+    let e = evaluate(&p, &s.roster);
+    assert!(e.feasible(), "{:?}", e.hard);
+    assert_eq!(e.objective, s.objective);
+    Ok(())
+}
+
 #[test]
 fn output_passes_the_evaluator_on_benchmark_instances() -> Result<(), Box<dyn std::error::Error>> {
     let dir =

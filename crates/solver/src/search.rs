@@ -682,8 +682,9 @@ struct Shared {
     keep_rows: AtomicBool,
     /// The best roster of the large neighbourhoods, with its objective.
     lns: Mutex<Option<(i64, Vec<Vec<i8>>)>>,
-    /// Whether thread 0 has begun the large neighbourhoods: from then on the other threads
-    /// stop annealing and search large neighbourhoods too, until [`LNS_SHARE`] of the limit.
+    /// Whether thread 0 has begun the large neighbourhoods (the same as `lns` being set, read
+    /// without the lock in the annealing's loop): from then on the other threads stop
+    /// annealing and search large neighbourhoods too, until [`LNS_SHARE`] of the limit.
     lns_started: AtomicBool,
     started: Instant,
     progress: Option<Arc<dyn Progress>>,
@@ -941,6 +942,17 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                             .filter(|l| than.is_none_or(|t| l.0 < t))
                             .cloned()
                     };
+                    let neighbourhoods = |rows| {
+                        crate::colgen::improve(
+                            tables,
+                            rows,
+                            dp_cap(tables),
+                            lns_until,
+                            seed,
+                            &lns_report,
+                            &lns_best,
+                        )
+                    };
                     let mut start = start;
                     let mut heat = T_START;
                     if i == 0
@@ -959,15 +971,7 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                         shared.keep_rows.store(false, Ordering::Relaxed);
                         if let Some(d) = d {
                             heat = DIVE_HEAT;
-                            start = crate::colgen::improve(
-                                tables,
-                                d,
-                                dp_cap(tables),
-                                lns_until,
-                                seed,
-                                &lns_report,
-                                &lns_best,
-                            );
+                            start = neighbourhoods(d);
                         }
                     }
                     let joins = i > 0 && dive;
@@ -978,22 +982,12 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
                     let first = anneal(tables, start, fallback, seed, options, shared, course);
                     // Stopped for the large neighbourhoods: search them from the best roster
                     // too, then anneal from the result, as thread 0 does.
-                    let Some((_, best)) = lns_best(None).filter(|_| {
-                        joins
-                            && shared.lns_started.load(Ordering::Relaxed)
-                            && Instant::now() < lns_until
-                    }) else {
+                    let Some((_, best)) =
+                        lns_best(None).filter(|_| joins && Instant::now() < lns_until)
+                    else {
                         return first;
                     };
-                    let rows = crate::colgen::improve(
-                        tables,
-                        best,
-                        dp_cap(tables),
-                        lns_until,
-                        seed,
-                        &lns_report,
-                        &lns_best,
-                    );
+                    let rows = neighbourhoods(best);
                     let course = Course {
                         heat: DIVE_HEAT,
                         yields: false,

@@ -5,7 +5,8 @@
 //! run of work or of days off (and whether that run began on day 0, where H6/H7 do not
 //! apply), minutes so far, shifts per type and weekends worked. Transitions enforce H2, H3,
 //! H4 (upper), H5, H6, H7, H8, H9 and pinned cells; H4's minimum is checked at the end, and
-//! labels that can no longer reach it are dropped as they arise ([`Reach`]).
+//! labels that can no longer reach it are dropped as they arise ([`Reach`]), as are labels
+//! that leave no room for the shifts forced on later days ([`Later`]).
 //! Labels with the same (last value, run, minutes) are kept only while none dominates
 //! another; a cap per day keeps long horizons tractable (then it is a heuristic).
 
@@ -116,13 +117,14 @@ impl Packing {
         Some(packing)
     }
 
-    /// Adds a shift of type `s` to `counts`; false (and `counts` unchanged) when that would
-    /// pass the type's limit. Untracked types always fit.
-    fn add(&self, counts: &mut [u64], s: usize) -> bool {
+    /// Adds a shift of type `s` to `counts`; false (and `counts` unchanged) when that, with
+    /// `later` more of the type still to come, would pass the type's limit. Untracked types
+    /// always fit.
+    fn add(&self, counts: &mut [u64], s: usize, later: u32) -> bool {
         let Some(f) = self.field[s] else {
             return true;
         };
-        if self.count(counts, s) >= u64::from(f.limit) {
+        if self.count(counts, s) + u64::from(later) >= u64::from(f.limit) {
             return false;
         }
         counts[f.word] += 1 << f.bit;
@@ -253,6 +255,7 @@ fn labelled<const W: usize>(
     let min_off = emp.min_days_off.max(1) as u16;
     let weekends_tracked = (emp.max_weekends as usize) < t.days.div_ceil(7);
     let reach = Reach::new(t, e, costs, min_off, weekends_tracked);
+    let later = Later::new(t, costs);
     let alive = |d: usize, l: &Label<W>| {
         reach
             .at(d, (l.last != OFF, l.run, l.from_start, l.weekends))
@@ -275,8 +278,8 @@ fn labelled<const W: usize>(
         };
         if v < t.types {
             label.minutes = p.shift_types[v].minutes;
-            if !packing.add(&mut label.counts, v)
-                || label.minutes > emp.max_minutes
+            if !packing.add(&mut label.counts, v, later.count(0, v))
+                || label.minutes + later.minutes[0] > emp.max_minutes
                 || emp.max_consecutive < 1
             {
                 continue;
@@ -329,7 +332,9 @@ fn labelled<const W: usize>(
                         n.from_start = false;
                     }
                     n.minutes += p.shift_types[s].minutes;
-                    if n.minutes > emp.max_minutes || !packing.add(&mut n.counts, s) {
+                    if n.minutes + later.minutes[d] > emp.max_minutes
+                        || !packing.add(&mut n.counts, s, later.count(d, s))
+                    {
                         continue;
                     }
                     if weekends_tracked && (weekday == 5 || (weekday == 6 && l.last == OFF)) {
@@ -500,6 +505,50 @@ fn keep<const W: usize>(
     }
 }
 
+/// The shifts a row must still take after each day: the days where `costs` allow one shift
+/// type and nothing else (pinned or forced cells, a neighbourhood's fixed days). A label whose
+/// counts or minutes leave no room for them is dead; without this, a capped programme in a
+/// window of days keeps labels that spend the limits inside the window and then cannot take
+/// the forced days after it, and may end with no row at all (Curtois 13, 60 s: employees of
+/// a neighbourhood left without a row about once a neighbourhood).
+struct Later {
+    types: usize,
+    /// `counts[d * types + s]`: shifts of type s forced after day d.
+    counts: Vec<u32>,
+    /// Per day, the minutes of the shifts forced after it.
+    minutes: Vec<u32>,
+}
+
+impl Later {
+    fn new(t: &Tables<'_>, costs: &[Option<i64>]) -> Self {
+        let width = t.types + 1;
+        let mut later = Self {
+            types: t.types,
+            counts: vec![0; t.days * t.types],
+            minutes: vec![0; t.days],
+        };
+        for d in (0..t.days.saturating_sub(1)).rev() {
+            let next = &costs[(d + 1) * width..(d + 2) * width];
+            let (before, after) = later.counts.split_at_mut((d + 1) * t.types);
+            before[d * t.types..].copy_from_slice(&after[..t.types]);
+            later.minutes[d] = later.minutes[d + 1];
+            let mut allowed = next.iter().enumerate().filter(|(_, c)| c.is_some());
+            if let (Some((s, _)), None) = (allowed.next(), allowed.next())
+                && s < t.types
+            {
+                later.counts[d * t.types + s] += 1;
+                later.minutes[d] += t.p.shift_types[s].minutes;
+            }
+        }
+        later
+    }
+
+    /// Shifts of type `s` forced after day `d`.
+    fn count(&self, d: usize, s: usize) -> u32 {
+        self.counts[d * self.types + s]
+    }
+}
+
 /// The most minutes a row can still add after a day, from a label's run state, under the
 /// rules on runs, days off, weekends and allowed cells (shift counts, minutes caps and
 /// successions relaxed). Labels that cannot reach the minimum minutes by then, or cannot end
@@ -640,7 +689,7 @@ impl Reach {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{MAX_COUNT_WORDS, Packing, best_row};
+    use super::{Later, MAX_COUNT_WORDS, Packing, best_row};
     use crate::search::{OFF, Tables};
     use crate::{Employee, Problem};
 
@@ -672,8 +721,8 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
         /// Wide enough, the programme finds the cheapest row that keeps every rule, as
-        /// trying every row does; tight minimum minutes are where a wrong dead-label test
-        /// would show.
+        /// trying every row does; tight minimum and maximum minutes, and shift limits with
+        /// days forced to a shift, are where a wrong dead-label test would show.
         #[test]
         fn a_wide_programme_finds_the_cheapest_row(
             days in 7_usize..=10,
@@ -685,19 +734,23 @@ mod tests {
             max_d in 0_u32..=6,
             off in proptest::collection::vec(proptest::bool::weighted(0.1), 10),
             cell in proptest::collection::vec(-50_i64..50, 30),
+            forced in proptest::collection::vec(proptest::option::weighted(0.2, 0_usize..3), 10),
+            max_hours in 24_u32..=80,
         ) {
-            let p = one(
+            let mut p = one(
                 days,
                 (min_shifts, max_consecutive, min_consecutive, min_days_off, max_weekends, max_d),
                 off[..days].to_vec(),
             );
+            p.employees[0].max_minutes = max_hours * 60;
             let t = Tables::new(&p, None);
             let emp = &p.employees[0];
             let costs: Vec<Option<i64>> = (0..days * 3)
                 .map(|i| {
                     let (d, v) = (i / 3, i % 3);
                     let work = v < 2;
-                    (!(work && (emp.days_off[d] || emp.max_shifts[v] == 0))).then_some(cell[i])
+                    let refused = work && (emp.days_off[d] || emp.max_shifts[v] == 0);
+                    (!refused && forced[d].is_none_or(|f| f == v)).then_some(cell[i])
                 })
                 .collect();
             let cost_of = |row: &[i8]| -> Option<i64> {
@@ -749,19 +802,19 @@ mod tests {
                     (0, 0)
                 };
                 for _ in 0..na {
-                    prop_assert!(packing.add(&mut a, s));
+                    prop_assert!(packing.add(&mut a, s, 0));
                 }
                 for _ in 0..nb {
-                    prop_assert!(packing.add(&mut b, s));
+                    prop_assert!(packing.add(&mut b, s, 0));
                 }
                 // At the limit, a shift more is refused and changes nothing.
                 if tracked {
                     let mut full = [0_u64; MAX_COUNT_WORDS];
                     for _ in 0..limit {
-                        prop_assert!(packing.add(&mut full, s));
+                        prop_assert!(packing.add(&mut full, s, 0));
                     }
                     let before = full;
-                    prop_assert!(!packing.add(&mut full, s));
+                    prop_assert!(!packing.add(&mut full, s, 0));
                     prop_assert_eq!(full, before);
                     prop_assert_eq!(packing.count(&full, s), u64::from(limit));
                 }
@@ -774,5 +827,30 @@ mod tests {
             prop_assert_eq!(packing.at_most(&b, &a), fieldwise(&want_b, &want_a));
             prop_assert!(packing.at_most(&a, &a));
         }
+    }
+
+    /// Only days that allow one shift type and nothing else count as shifts still to come;
+    /// a day forced off, or with a choice, does not.
+    #[test]
+    fn later_counts_the_shifts_forced_after_each_day() {
+        let p = one(5, (0, 5, 1, 1, 1, 5), vec![false; 5]);
+        let t = Tables::new(&p, None);
+        let (day, night, off) = (Some(0), Some(0), Some(0));
+        // Day 1 forced to a day shift, day 2 off, day 3 either shift, day 4 a night.
+        let costs = [
+            [day, night, off],
+            [day, None, None],
+            [None, None, off],
+            [day, night, None],
+            [None, night, None],
+        ]
+        .concat();
+        let later = Later::new(&t, &costs);
+        let days: Vec<u32> = (0..5).map(|d| later.count(d, 0)).collect();
+        let nights: Vec<u32> = (0..5).map(|d| later.count(d, 1)).collect();
+        assert_eq!(days, [1, 0, 0, 0, 0]);
+        assert_eq!(nights, [1, 1, 1, 1, 0]);
+        let (d, n) = (p.shift_types[0].minutes, p.shift_types[1].minutes);
+        assert_eq!(later.minutes, [d + n, n, n, n, 0]);
     }
 }

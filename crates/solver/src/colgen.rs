@@ -581,6 +581,15 @@ impl<'t, 'a> Master<'t, 'a> {
         self.seen[e].values().any(|c| self.agrees(*c))
     }
 
+    /// Whether `bound`, a Lagrangian value from [`Master::price`], lies above `lp`, the
+    /// restricted relaxation: a value no valid bound can take, so proof that the capped row
+    /// programme missed cheaper rows.
+    fn overstated(&self, bound: f64, lp: &Lp) -> bool {
+        // Cell costs are rounded to a thousandth, by at most half of one each.
+        let rounding = (self.fixed.len() * self.t.days) as f64 * 0.5 / SCALE;
+        bound > lp.objective + rounding
+    }
+
     /// Prices every unfixed employee's best row against the cover duals `duals` (the LP's,
     /// or a smoothed point); a row enters when its reduced cost at the LP's own duals is
     /// negative. Returns how many entered and the Lagrangian value at `duals` (as good as
@@ -770,7 +779,14 @@ pub(crate) fn dive(
                     added += m.absorb(incumbent, &mut absorbed);
                 }
                 if !root_done {
-                    if center.as_ref().is_none_or(|(_, b)| bound > *b) {
+                    // The restricted relaxation's value bounds the full one's from above, so a
+                    // Lagrangian value above it proves that the capped row programme missed
+                    // cheaper rows at this point: the point is no centre, and pricing widens.
+                    // Without this, Curtois 19's centre stayed from 10 s on at such a point
+                    // (bound 3 440 and more against a relaxation of 3 340 falling to 3 272).
+                    if m.overstated(bound, &lp) {
+                        m.cap = (m.cap * 4).min(MAX_CAP);
+                    } else if center.as_ref().is_none_or(|(_, b)| bound > *b) {
                         center = Some((duals.clone(), bound));
                     }
                     if added == 0 && duals != lp.cover_dual {
@@ -1226,7 +1242,8 @@ mod tests {
     use rand::{RngExt, SeedableRng};
 
     use super::{
-        Master, Neighbourhood, OFF, bar, beyond, dive, improve, lns_window, pace, value_index,
+        MAX_CAP, Master, Neighbourhood, OFF, bar, beyond, dive, improve, lns_window, pace,
+        value_index,
     };
     use crate::search::{State, Tables, row_start, to_roster};
     use crate::{Cover, Employee, Problem, Request, evaluate, parse_instance};
@@ -1265,6 +1282,35 @@ mod tests {
         assert!(!beyond(1145.0, Some(1146)));
         assert!(beyond(1145.5, Some(1146)));
         assert!(!beyond(1e9, None));
+    }
+
+    #[test]
+    fn only_a_narrow_row_programme_overstates_the_bound() {
+        // Rounds whose Lagrangian value was overstated, with a programme of four labels per
+        // day and with a wide one. The narrow one misses the rows that would lower the
+        // relaxation (on seed 1 it stays at 148, the wide one's falls to 26), and so its
+        // bound rises above the relaxation.
+        let mut overstated = [0, 0];
+        for seed in 0..4 {
+            let p = four_weeks(seed, 8);
+            let t = Tables::new(&p, None);
+            for (k, cap) in [4, MAX_CAP].into_iter().enumerate() {
+                let mut m = Master::new(&t, cap);
+                for (e, row) in row_start(&t).into_iter().enumerate() {
+                    m.add(e, row);
+                }
+                let until = Instant::now() + Duration::from_secs(60);
+                let mut lp = m.solve(until).expect("the root solves");
+                for _ in 0..8 {
+                    let duals = lp.cover_dual.clone();
+                    let (_, bound) = m.price(&lp, &duals, until);
+                    overstated[k] += usize::from(m.overstated(bound, &lp));
+                    lp = m.solve(until).expect("the root solves");
+                }
+            }
+        }
+        assert!(overstated[0] > 0, "{overstated:?}");
+        assert_eq!(overstated[1], 0, "{overstated:?}");
     }
 
     #[test]

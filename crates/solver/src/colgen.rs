@@ -1284,6 +1284,15 @@ mod tests {
         assert!(!beyond(1e9, None));
     }
 
+    /// A root master of `cap` labels with the row programme's roster as its columns.
+    fn started<'t, 'a>(t: &'t Tables<'a>, cap: usize) -> Master<'t, 'a> {
+        let mut m = Master::new(t, cap);
+        for (e, row) in row_start(t).into_iter().enumerate() {
+            m.add(e, row);
+        }
+        m
+    }
+
     #[test]
     fn only_a_narrow_row_programme_overstates_the_bound() {
         // Rounds whose Lagrangian value was overstated, with a programme of four labels per
@@ -1295,10 +1304,7 @@ mod tests {
             let p = four_weeks(seed, 8);
             let t = Tables::new(&p, None);
             for (k, cap) in [4, MAX_CAP].into_iter().enumerate() {
-                let mut m = Master::new(&t, cap);
-                for (e, row) in row_start(&t).into_iter().enumerate() {
-                    m.add(e, row);
-                }
+                let mut m = started(&t, cap);
                 let until = Instant::now() + Duration::from_secs(60);
                 let mut lp = m.solve(until).expect("the root solves");
                 for _ in 0..8 {
@@ -1318,10 +1324,7 @@ mod tests {
         for seed in 0..4 {
             let p = four_weeks(seed, 8);
             let t = Tables::new(&p, None);
-            let mut m = Master::new(&t, 64);
-            for (e, row) in row_start(&t).into_iter().enumerate() {
-                m.add(e, row);
-            }
+            let mut m = started(&t, 64);
             let until = Instant::now() + Duration::from_secs(60);
             let mut lp = m.solve(until).expect("the root solves");
             for _ in 0..5 {

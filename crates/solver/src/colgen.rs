@@ -581,6 +581,11 @@ impl<'t, 'a> Master<'t, 'a> {
         self.seen[e].values().any(|c| self.agrees(*c))
     }
 
+    /// Prices with a row programme four times as wide from now on, up to [`MAX_CAP`].
+    fn widen(&mut self) {
+        self.cap = (self.cap * 4).min(MAX_CAP);
+    }
+
     /// Whether `bound`, a Lagrangian value from [`Master::price`], lies above `lp`, the
     /// restricted relaxation: a value no valid bound can take, so proof that the capped row
     /// programme missed cheaper rows.
@@ -779,13 +784,11 @@ pub(crate) fn dive(
                     added += m.absorb(incumbent, &mut absorbed);
                 }
                 if !root_done {
-                    // The restricted relaxation's value bounds the full one's from above, so a
-                    // Lagrangian value above it proves that the capped row programme missed
-                    // cheaper rows at this point: the point is no centre, and pricing widens.
-                    // Without this, Curtois 19's centre stayed from 10 s on at such a point
-                    // (bound 3 440 and more against a relaxation of 3 340 falling to 3 272).
+                    // An overstated point is no centre, and pricing widens: otherwise Curtois
+                    // 19's centre stayed from 10 s on at such a point (bound 3 440 and more
+                    // against a relaxation of 3 340 falling to 3 272).
                     if m.overstated(bound, &lp) {
-                        m.cap = (m.cap * 4).min(MAX_CAP);
+                        m.widen();
                     } else if center.as_ref().is_none_or(|(_, b)| bound > *b) {
                         center = Some((duals.clone(), bound));
                     }
@@ -809,14 +812,14 @@ pub(crate) fn dive(
                     if root_done || m.cap >= MAX_CAP || Instant::now() >= root_deadline {
                         break;
                     }
-                    m.cap = (m.cap * 4).min(MAX_CAP);
+                    m.widen();
                     continue;
                 }
                 // Few rows entering at the root means the row programme's width, not the
                 // relaxation, holds it up: price wider from the next round (Curtois 14 after
                 // 18 s: 1 321 at the root's width, 1 291 widened; best known 1 278).
                 if !root_done && added * 2 < m.fixed.len() {
-                    m.cap = (m.cap * 4).min(MAX_CAP);
+                    m.widen();
                 }
                 match m.solve(deadline) {
                     Some(next) => {

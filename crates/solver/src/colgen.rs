@@ -1436,11 +1436,8 @@ mod tests {
         let objective = evaluate(&p, &to_roster(&roster)).objective;
         // A master of the start's rows alone: one row each, so its value is their cost. Solved
         // to the dive's tolerance, so its value is exact to well within the margin below.
-        let mut m = Master::new(&t, 64);
+        let mut m = started(&t, 64);
         m.tolerance = super::TOLERANCE;
-        for (e, row) in start.into_iter().enumerate() {
-            m.add(e, row);
-        }
         let lp = m.solve(until).expect("the master solves");
         assert!(
             lp.objective > objective as f64 + 1.0,
@@ -1467,10 +1464,7 @@ mod tests {
     fn forced_cells_hold_in_every_column_the_relaxation_uses() {
         let Some(p) = instance(3) else { return };
         let t = Tables::new(&p, None);
-        let mut m = Master::new(&t, 64);
-        for (e, row) in crate::search::row_start(&t).into_iter().enumerate() {
-            m.add(e, row);
-        }
+        let mut m = started(&t, 64);
         let until = Instant::now() + Duration::from_secs(60);
         let mut lp = m.solve(until).expect("the root solves");
         for _ in 0..5 {

@@ -37,6 +37,11 @@ const MAX_CAP: usize = 20_000;
 /// relaxation after 18 s at 16×, 32×, 64× (Curtois 14: 1392, 1346, 1335; 15: 4057, 4089,
 /// 4251; 19: 4518, 4714, given up): wider finds better rows, narrower runs more rounds.
 const ROOT_WIDTH: usize = 32;
+/// A large neighbourhood's root prices this many times wider than the search's row
+/// programme, and widens only when pricing finds nothing: its rows vary in the freed cells
+/// alone, and rounds at the root's width took most of a neighbourhood's time (Curtois 13,
+/// 60 s, seeds 1–10: mean 1 434 at [`ROOT_WIDTH`] widening as the root does, 1 396 at this).
+const LNS_WIDTH: usize = 8;
 /// Rows each employee's pricing may add: the row programme's cheapest few cost no more
 /// than its cheapest one.
 const PER_PRICING: usize = 3;
@@ -687,8 +692,13 @@ pub(crate) fn dive(
 ) -> Option<Vec<Vec<i8>>> {
     // The root prices wide from the start: narrow pricing finds rows of slightly negative
     // reduced cost for many rounds and leaves the relaxation far from its optimum (Curtois 17
-    // after 18 s: 8386 narrow, 5798 wide; best known 5746).
-    let mut m = Master::new(t, (cap * ROOT_WIDTH).min(MAX_CAP));
+    // after 18 s: 8386 narrow, 5798 wide; best known 5746). A neighbourhood's root less so.
+    let width = if within.is_some() {
+        LNS_WIDTH
+    } else {
+        ROOT_WIDTH
+    };
+    let mut m = Master::new(t, (cap * width).min(MAX_CAP));
     let dive_cap = (cap * 16).min(MAX_CAP);
     for (e, row) in start.iter().enumerate() {
         m.add(e, row.clone());
@@ -817,8 +827,9 @@ pub(crate) fn dive(
                 }
                 // Few rows entering at the root means the row programme's width, not the
                 // relaxation, holds it up: price wider from the next round (Curtois 14 after
-                // 18 s: 1 321 at the root's width, 1 291 widened; best known 1 278).
-                if !root_done && added * 2 < m.fixed.len() {
+                // 18 s: 1 321 at the root's width, 1 291 widened; best known 1 278). Not in a
+                // neighbourhood, where most employees' rows are already their best.
+                if !root_done && within.is_none() && added * 2 < m.fixed.len() {
                     m.widen();
                 }
                 match m.solve(deadline) {

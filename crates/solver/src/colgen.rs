@@ -692,7 +692,7 @@ pub(crate) fn dive(
 ) -> Option<Vec<Vec<i8>>> {
     // The root prices wide from the start: narrow pricing finds rows of slightly negative
     // reduced cost for many rounds and leaves the relaxation far from its optimum (Curtois 17
-    // after 18 s: 8386 narrow, 5798 wide; best known 5746). A neighbourhood's root less so.
+    // after 18 s: 8386 narrow, 5798 wide; best known 5746). A neighbourhood's root starts narrower (see [`LNS_WIDTH`]).
     let width = if within.is_some() {
         LNS_WIDTH
     } else {
